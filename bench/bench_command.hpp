@@ -1,0 +1,31 @@
+// bench_command.hpp: `actorlab bench`: runs workloads x configurations,
+// interleaved per repetition, prints a table and writes a result set.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+
+namespace actorlab::bench {
+
+// One configuration of the matrix: the knobs plus the label it is named by.
+struct LabeledConfig {
+  std::string label;  // "policy:skynet-classic/threads:2[/knob:value…]"
+  std::string policy_name;  // as the user wrote it (policy or preset)
+  core::Config config;
+};
+
+struct BenchOptions {
+  std::vector<std::string> workloads;
+  std::vector<LabeledConfig> configs;
+  int repetitions = 5;
+  uint64_t count = 0;  // 0: each workload's default
+  std::string out_path;
+  std::string command_line;
+};
+
+// Returns the process exit code: 0 when every run passed its self-check.
+int run_bench(const BenchOptions& options);
+
+}  // namespace actorlab::bench

@@ -1,0 +1,47 @@
+// workload.hpp: a bench scenario that runs on a fresh engine and checks its
+// own result (a lost or duplicated message fails the run).
+//
+// A workload reports `operations` (round trips, messages, actors: its unit)
+// and the wall time measured by its own actors from the first to the last
+// operation, so engine start-up and shutdown are not counted. Latency
+// workloads also fill a histogram. Threads: run() is called on the main
+// thread; the actors it spawns write the shared Probe only before they call
+// signal_done(), whose mutex orders those writes before wait_done() returns.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "perf/histogram.hpp"
+
+namespace actorlab::bench {
+
+struct WorkloadResult {
+  bool ok = false;
+  std::string error;          // why the self-check failed
+  uint64_t operations = 0;    // in `unit`
+  uint64_t wall_ns = 0;       // first to last operation
+  uint64_t cpu_ns = 0;        // process CPU time over the run (all threads)
+  uint64_t peak_rss_bytes = 0;
+  std::optional<perf::LatencyHistogram> latency;
+  std::map<std::string, double> counters;  // runtime counters and workload extras
+};
+
+struct Workload {
+  std::string name;
+  std::string description;
+  std::string unit;            // what one operation is
+  std::string latency_metric;  // what the histogram measures, empty if none
+  uint64_t default_count;
+  std::function<WorkloadResult(const core::Config&, uint64_t count)> run;
+};
+
+const std::vector<Workload>& workloads();
+const Workload* find_workload(const std::string& name);
+
+}  // namespace actorlab::bench

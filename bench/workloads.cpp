@@ -1,0 +1,292 @@
+// workloads.cpp: pingpong, flood and skynet (the foundation's catalogue).
+//
+//   pingpong: 2 actors, N round trips; each pong must carry the ping's
+//             sequence number. Latency: each round trip.
+//   flood:    1 sender, 1 receiver, N messages; the sender never waits (it
+//             sends in chunks and re-queues itself); the receiver checks the
+//             sequence. Latency: send to dispatch, sampled 1 in 64.
+//   skynet:   a root spawns 10 children, recursively, down to N leaves; each
+//             leaf replies its ordinal, each node the sum of its children;
+//             the root checks the sum N(N-1)/2 (499999500000 for 1M).
+#include <mimalloc.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+
+#include "bench/workload.hpp"
+#include "core/actor.hpp"
+#include "perf/clock.hpp"
+#include "sched/select.hpp"
+
+namespace actorlab::bench {
+namespace {
+
+using core::ActorId;
+using core::Context;
+using core::Message;
+
+constexpr uint32_t kPing = core::kFirstUserType;
+constexpr uint32_t kPong = core::kFirstUserType + 1;
+constexpr uint32_t kData = core::kFirstUserType + 2;
+constexpr uint32_t kMore = core::kFirstUserType + 3;
+constexpr uint32_t kSum = core::kFirstUserType + 4;
+
+// What the actors of one run report back to the harness.
+struct Probe {
+  uint64_t start_ns = 0;
+  uint64_t end_ns = 0;
+  uint64_t operations = 0;
+  std::string error;
+  perf::LatencyHistogram latency;
+  std::atomic<bool> spawn_failed{false};  // any actor may set it
+};
+
+// Resets the kernel's peak-RSS mark so the run's own peak can be read.
+void reset_peak_rss() {
+  mi_collect(true);
+  std::ofstream("/proc/self/clear_refs") << "5";
+}
+
+uint64_t read_peak_rss() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmHWM:") {
+      uint64_t kib = 0;
+      status >> kib;
+      return kib * 1024;
+    }
+    status.ignore(1 << 16, '\n');
+  }
+  return perf::peak_rss_bytes();
+}
+
+// Runs a workload body on a fresh engine and fills the common fields.
+template <class Body>
+WorkloadResult run_on_engine(const core::Config& config, Body&& body) {
+  reset_peak_rss();
+  Probe probe;
+  auto engine = sched::make_engine(config);
+  const uint64_t cpu_before = perf::process_cpu_ns();
+  body(*engine, probe);
+  engine->start();
+  // Generous: the slowest configuration runs in seconds.
+  auto done = engine->wait_done(std::chrono::seconds(120));
+  const uint64_t cpu_after = perf::process_cpu_ns();
+  engine->stop();
+  WorkloadResult r;
+  r.cpu_ns = cpu_after - cpu_before;
+  r.peak_rss_bytes = read_peak_rss();
+  for (const auto& [name, value] : engine->stats().values) r.counters[name] = static_cast<double>(value);
+  engine.reset();
+  if (!done) {
+    r.error = "timed out after 120 s: a message was lost or the run stalled";
+    return r;
+  }
+  if (probe.spawn_failed.load() && probe.error.empty())
+    probe.error = "spawn failed: registry full (raise --max-actors)";
+  r.ok = probe.error.empty();
+  r.error = probe.error;
+  r.operations = probe.operations;
+  r.wall_ns = probe.end_ns - probe.start_ns;
+  if (probe.latency.count() > 0) r.latency = std::move(probe.latency);
+  return r;
+}
+
+// ---- pingpong ----
+class Ponger final : public core::Actor {
+ public:
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type == kPing) ctx.send(msg.source, kPong, msg.as<uint64_t>());
+  }
+};
+
+class Pinger final : public core::Actor {
+ public:
+  Pinger(Probe& probe, ActorId peer, uint64_t rounds) : probe_(probe), peer_(peer), rounds_(rounds) {}
+  void on_start(Context& ctx) override {
+    probe_.start_ns = last_ns_ = perf::now_ns();
+    ctx.send(peer_, kPing, uint64_t{0});
+  }
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type != kPong) return fail(ctx, "pinger: unexpected message type " + std::to_string(msg.type));
+    const uint64_t seq = msg.as<uint64_t>();
+    if (seq != done_) return fail(ctx, "pingpong: expected pong " + std::to_string(done_) + ", got " + std::to_string(seq));
+    const uint64_t now = perf::now_ns();
+    probe_.latency.record(now - last_ns_);
+    last_ns_ = now;
+    if (++done_ == rounds_) {
+      probe_.end_ns = now;
+      probe_.operations = done_;
+      ctx.signal_done();
+      return;
+    }
+    ctx.send(peer_, kPing, done_);
+  }
+
+ private:
+  void fail(Context& ctx, std::string why) {
+    probe_.error = std::move(why);
+    ctx.signal_done(1);
+  }
+  Probe& probe_;
+  ActorId peer_;
+  uint64_t rounds_;
+  uint64_t done_ = 0;
+  uint64_t last_ns_ = 0;
+};
+
+WorkloadResult run_pingpong(const core::Config& config, uint64_t rounds) {
+  return run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+    ActorId ponger = engine.spawn<Ponger>();
+    engine.spawn<Pinger>(probe, ponger, rounds);
+  });
+}
+
+// ---- flood ----
+struct FloodItem {
+  uint64_t seq;
+  uint64_t sent_ns;  // 0 when not sampled
+};
+constexpr uint64_t kFloodSampleMask = 63;
+constexpr uint64_t kFloodChunk = 256;
+
+class FloodReceiver final : public core::Actor {
+ public:
+  FloodReceiver(Probe& probe, uint64_t total) : probe_(probe), total_(total) {}
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type != kData) return;
+    const auto item = msg.as<FloodItem>();
+    if (item.seq != received_) {
+      probe_.error = "flood: expected message " + std::to_string(received_) + ", got " + std::to_string(item.seq);
+      ctx.signal_done(1);
+      return;
+    }
+    if (item.sent_ns != 0) probe_.latency.record(perf::now_ns() - item.sent_ns);
+    if (++received_ == total_) {
+      probe_.end_ns = perf::now_ns();
+      probe_.operations = received_;
+      ctx.signal_done();
+    }
+  }
+
+ private:
+  Probe& probe_;
+  uint64_t total_;
+  uint64_t received_ = 0;
+};
+
+class FloodSender final : public core::Actor {
+ public:
+  FloodSender(Probe& probe, ActorId receiver, uint64_t total) : probe_(probe), receiver_(receiver), total_(total) {}
+  void on_start(Context& ctx) override {
+    probe_.start_ns = perf::now_ns();
+    send_chunk(ctx);
+  }
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type == kMore) send_chunk(ctx);
+  }
+
+ private:
+  void send_chunk(Context& ctx) {
+    const uint64_t end = std::min(total_, sent_ + kFloodChunk);
+    for (; sent_ < end; ++sent_) {
+      const uint64_t stamp = (sent_ & kFloodSampleMask) == 0 ? perf::now_ns() : 0;
+      ctx.send(receiver_, kData, FloodItem{sent_, stamp});
+    }
+    if (sent_ < total_) ctx.send(ctx.self(), kMore, uint8_t{0});
+  }
+  Probe& probe_;
+  ActorId receiver_;
+  uint64_t total_;
+  uint64_t sent_ = 0;
+};
+
+WorkloadResult run_flood(const core::Config& config, uint64_t total) {
+  return run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+    ActorId receiver = engine.spawn<FloodReceiver>(probe, total);
+    engine.spawn<FloodSender>(probe, receiver, total);
+  });
+}
+
+// ---- skynet ----
+class SkynetNode final : public core::Actor {
+ public:
+  SkynetNode(Probe& probe, bool root, ActorId parent, uint64_t first, uint64_t size)
+      : probe_(probe), root_(root), parent_(parent), first_(first), size_(size) {}
+  void on_start(Context& ctx) override {
+    if (root_) probe_.start_ns = perf::now_ns();
+    if (size_ == 1) return finish(ctx, first_);
+    const uint64_t child_size = size_ / 10;
+    for (uint64_t i = 0; i < 10; ++i) {
+      if (!ctx.spawn<SkynetNode>(probe_, false, ctx.self(), first_ + i * child_size, child_size)) {
+        if (!probe_.spawn_failed.exchange(true)) ctx.signal_done(1);
+        return;
+      }
+    }
+  }
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type != kSum) return;
+    sum_ += msg.as<uint64_t>();
+    if (++replies_ == 10) finish(ctx, sum_);
+  }
+
+ private:
+  void finish(Context& ctx, uint64_t sum) {
+    ctx.exit();
+    if (!root_) {
+      ctx.send(parent_, kSum, sum);
+      return;
+    }
+    probe_.end_ns = perf::now_ns();
+    probe_.operations = size_;
+    const uint64_t expected = size_ * (size_ - 1) / 2;
+    if (sum != expected)
+      probe_.error = "skynet: sum " + std::to_string(sum) + " != expected " + std::to_string(expected);
+    ctx.signal_done(sum == expected ? 0 : 1);
+  }
+  Probe& probe_;
+  bool root_;
+  ActorId parent_;
+  uint64_t first_, size_;
+  uint64_t sum_ = 0;
+  int replies_ = 0;
+};
+
+WorkloadResult run_skynet(const core::Config& config, uint64_t leaves) {
+  uint64_t power = 1;
+  while (power < leaves) power *= 10;
+  if (power != leaves) {
+    WorkloadResult r;
+    r.error = "skynet: --count must be a power of 10 (got " + std::to_string(leaves) + ")";
+    return r;
+  }
+  WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+    engine.spawn<SkynetNode>(probe, true, core::kNoActor, 0, leaves);
+  });
+  r.counters["actors"] = static_cast<double>(leaves + (leaves - 1) / 9);
+  return r;
+}
+
+}  // namespace
+
+const std::vector<Workload>& workloads() {
+  static const std::vector<Workload> list = {
+      {"pingpong", "2 actors pass one message back and forth; latency per round trip", "round trip",
+       "round trip", 1'000'000, run_pingpong},
+      {"flood", "1 sender streams messages to 1 receiver without waiting; throughput", "message",
+       "send to dispatch (1 in 64 sampled)", 10'000'000, run_flood},
+      {"skynet", "root spawns 10 children recursively down to N leaves; sums ordinals", "leaf", "",
+       1'000'000, run_skynet},
+  };
+  return list;
+}
+
+const Workload* find_workload(const std::string& name) {
+  for (const auto& w : workloads())
+    if (w.name == name) return &w;
+  return nullptr;
+}
+
+}  // namespace actorlab::bench

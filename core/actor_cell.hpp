@@ -1,0 +1,41 @@
+// actor_cell.hpp: one registry slot: a mailbox plus the actor living in it.
+//
+// Cells are never freed while the runtime runs; a slot is reused by later
+// actors with a higher generation. Protocol of the ids (invariant 1):
+//   owner_id_ (in the mailbox's producer line, atomic): the live actor's id,
+//     0 when the slot is free. spawn stores it (release) after actor_;
+//     retire stores 0. Senders read it (acquire) to refuse dead targets early.
+//   live_id_ (consumer-owned): the id whose start message this cell has
+//     dispatched and which has not exited. dispatch() compares each message's
+//     target to it; any other target is a dead letter. So a message that
+//     raced with an exit, or lands after the slot was reused, never reaches
+//     the wrong actor.
+//   actor_: written by spawn before owner_id_'s release; read by the worker
+//     only after it dispatched the matching start message, whose push/pop
+//     (release/acquire) orders it.
+//   generation_: written by retire before the index enters the free list and
+//     read by spawn after taking it out: the free list orders them.
+// Layout: the cell derives from the mailbox so that these fields sit in the
+// tail padding of the mailbox's consumer line (static_assert'ed per kind).
+#pragma once
+
+#include <cstdint>
+
+#include "core/actor.hpp"
+#include "core/cache_line.hpp"
+#include "core/mailbox.hpp"
+
+namespace actorlab::core {
+
+template <Mailbox MB>
+struct ActorCell : MB {
+  Actor* actor_ = nullptr;
+  ActorCell* run_queue_next_ = nullptr;  // link for intrusive run queues
+  uint32_t live_id_ = 0;
+  uint16_t generation_ = 1;
+  uint16_t home_worker_ = 0;  // for policies that bind actors to workers
+
+  MB& mailbox() noexcept { return *this; }
+};
+
+}  // namespace actorlab::core

@@ -1,0 +1,75 @@
+// config.cpp: parsing and validation of the core knobs.
+#include "core/config.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace actorlab::core {
+
+uint64_t parse_unsigned(std::string_view text, uint64_t min, uint64_t max, std::string_view what) {
+  uint64_t value = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (text.empty() || ec == std::errc::invalid_argument || ptr != last)
+    throw ConfigError(fmt::format("{}: '{}' is not a whole number", what, text));
+  if (ec == std::errc::result_out_of_range || value < min || value > max)
+    throw ConfigError(fmt::format("{}: {} is out of range [{}, {}]", what, text, min, max));
+  return value;
+}
+
+BatchKnob BatchKnob::parse(std::string_view text) {
+  if (text == "weights") return {Kind::kWeights, 1};
+  if (text == "all") return {Kind::kAll, 1};
+  try {
+    return {Kind::kFixed, static_cast<uint32_t>(parse_unsigned(text, 1, 1u << 30, "batch"))};
+  } catch (const ConfigError&) {
+    throw ConfigError(
+        fmt::format("batch: '{}' is not valid; use weights (skynet's table), all, or a number >= 1",
+                    text));
+  }
+}
+
+std::string BatchKnob::to_string() const {
+  switch (kind) {
+    case Kind::kWeights: return "weights";
+    case Kind::kAll: return "all";
+    case Kind::kFixed: return std::to_string(n);
+  }
+  return "?";
+}
+
+MailboxKind parse_mailbox_kind(std::string_view name) {
+  if (name == "lockfree") return MailboxKind::kLockfree;
+  if (name == "spinring") return MailboxKind::kSpinRing;
+  throw ConfigError(fmt::format("mailbox: unknown kind '{}'; valid: lockfree, spinring", name));
+}
+
+const char* to_string(MailboxKind kind) noexcept {
+  return kind == MailboxKind::kLockfree ? "lockfree" : "spinring";
+}
+
+void Config::validate() const {
+  if (threads < 1 || threads > kMaxThreads)
+    throw ConfigError(fmt::format("threads: {} is out of range [1, {}]", threads, kMaxThreads));
+  if (max_actors < 1 || max_actors > ActorId::kMaxIndex + 1)
+    throw ConfigError(fmt::format("max-actors: {} is out of range [1, {}]", max_actors,
+                                  ActorId::kMaxIndex + 1));
+  if (batch.kind == BatchKnob::Kind::kFixed && batch.n == 0)
+    throw ConfigError("batch: must be at least 1");
+}
+
+nlohmann::json Config::to_json() const {
+  return {
+      {"threads", threads},
+      {"policy", policy},
+      {"mailbox", to_string(mailbox)},
+      {"runqueue", runqueue},
+      {"batch", batch.to_string()},
+      {"spin", spin},
+      {"max_actors", max_actors},
+  };
+}
+
+}  // namespace actorlab::core

@@ -1,0 +1,64 @@
+// config.hpp: every runtime knob, in one struct, validated in one place.
+//
+// core/ knows the knobs it uses (threads, spin, batch, capacity, mailbox);
+// policy and run-queue are names that sched/select.cpp resolves, since the
+// core names no policy (DESIGN "Layers"). Exceptions are fine here: this
+// runs at start-up, never in the worker loop. Not thread-safe; copied into
+// the runtime at construction.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "core/actor_id.hpp"
+#include "core/mailbox.hpp"
+
+namespace actorlab::core {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// How many messages an actor may run per turn.
+struct BatchKnob {
+  enum class Kind { kWeights, kFixed, kAll };
+  Kind kind = Kind::kWeights;  // skynet's weight table, by worker index
+  uint32_t n = 1;              // kFixed only
+
+  static BatchKnob parse(std::string_view text);  // "weights" | "all" | N >= 1
+  std::string to_string() const;
+};
+
+struct Config {
+  static constexpr int kMaxThreads = 256;
+  // Spins (empty polls of the run queue) before an idle worker parks.
+  // Guessed: about 10-50 us of polling here, below the tens of microseconds a
+  // futex wake-up costs; `actorlab bench --spin` is the knob to tune it.
+  static constexpr uint32_t kDefaultSpin = 1000;
+
+  int threads = 2;
+  std::string policy = "skynet";
+  MailboxKind mailbox = MailboxKind::kLockfree;
+  std::string runqueue = "lockfree";
+  BatchKnob batch;
+  uint32_t spin = kDefaultSpin;
+  uint32_t max_actors = ActorId::kMaxIndex + 1;  // registry capacity
+
+  // Checks the ranges of core's knobs; throws ConfigError naming the knob.
+  void validate() const;
+  nlohmann::json to_json() const;
+};
+
+MailboxKind parse_mailbox_kind(std::string_view name);  // throws ConfigError listing kinds
+const char* to_string(MailboxKind kind) noexcept;
+
+// Strict unsigned parse: digits only, in [min, max]; throws ConfigError
+// naming `what`. (skynet's unchecked strtol is what this replaces.)
+uint64_t parse_unsigned(std::string_view text, uint64_t min, uint64_t max, std::string_view what);
+
+}  // namespace actorlab::core

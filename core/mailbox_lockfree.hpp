@@ -1,0 +1,131 @@
+// mailbox_lockfree.hpp: the `lockfree` mailbox, an MPSC queue after Dmitry
+// Vyukov's non-intrusive design, with the actor's activation bit folded into
+// the producer pointer (Pony's messageq does the same).
+//
+// Structure: a singly linked list from tail_ (consumer) to head_ (producers).
+// tail_ always points at a dummy node whose message was already taken; the
+// embedded stub_ is the first dummy, and each popped node becomes the next.
+// Bit 0 of head_ is the idle bit: set by the consumer's try_set_idle() when
+// the queue is empty, cleared by the next push, which alone sees it set.
+//
+// Threads: any thread pushes; the single running worker pops.
+// Producers never block or loop. The consumer pops with one acquire load and
+// no read-modify-write; only try_set_idle() uses a CAS (once per turn).
+#pragma once
+
+#include <mimalloc.h>
+
+#include <atomic>
+#include <cstdint>
+#include <new>
+
+#include "core/cache_line.hpp"
+#include "core/message.hpp"
+
+namespace actorlab::core {
+
+struct QueueLink {
+  std::atomic<QueueLink*> next{nullptr};
+};
+
+struct MessageNode : QueueLink {
+  Message msg;
+};
+static_assert(sizeof(MessageNode) == kCacheLine);
+
+class LockfreeMailbox {
+ public:
+  static constexpr const char* kName = "lockfree";
+
+  LockfreeMailbox() noexcept { head_.store(tag_idle(&stub_), std::memory_order_relaxed); }
+  LockfreeMailbox(const LockfreeMailbox&) = delete;
+  LockfreeMailbox& operator=(const LockfreeMailbox&) = delete;
+  ~LockfreeMailbox() {
+    Message dropped;
+    while (pop(dropped)) {}
+    release_dummy(tail_);
+  }
+
+  // Any thread. Returns true when the mailbox was idle: the caller must then
+  // schedule the actor. Allocates one node (mimalloc); aborts on out-of-memory.
+  bool push(Message&& msg) noexcept {
+    void* mem = mi_malloc(sizeof(MessageNode));
+    if (mem == nullptr) std::terminate();
+    auto* node = new (mem) MessageNode;
+    node->msg = std::move(msg);
+    // acq_rel: release publishes node->next = nullptr to the producer that
+    // exchanges after us (it writes node->next); acquire pairs with the
+    // release CAS in try_set_idle(), so when we see the idle bit we also see
+    // the consumer's last writes before we schedule the actor.
+    QueueLink* prev = head_.exchange(node, std::memory_order_acq_rel);
+    pushed_.fetch_add(1, std::memory_order_relaxed);  // statistic/size hint only
+    // release: pairs with the acquire load of next in pop(); publishes msg.
+    untag(prev)->next.store(node, std::memory_order_release);
+    return is_idle(prev);
+  }
+
+  // Consumer only. False when empty or when the next push is still in flight
+  // (exchanged but not yet linked); the caller then tries try_set_idle().
+  bool pop(Message& out) noexcept {
+    QueueLink* dummy = tail_;
+    // acquire: pairs with the release store of next in push().
+    QueueLink* next = dummy->next.load(std::memory_order_acquire);
+    if (next == nullptr) return false;
+    out = std::move(static_cast<MessageNode*>(next)->msg);
+    tail_ = next;  // next becomes the dummy; its message is already moved out
+    ++popped_;
+    release_dummy(dummy);
+    return true;
+  }
+
+  // Consumer only. Marks the mailbox idle if no message is queued or in flight.
+  bool try_set_idle() noexcept {
+    QueueLink* expected = tail_;
+    // Succeeds only when head_ is the dummy, i.e. nothing was pushed after it.
+    // release: pairs with the acquire half of the exchange in push(), which
+    // hands this actor to the next worker; acquire on failure is not needed
+    // (the caller re-queues the actor and pops again later).
+    return head_.compare_exchange_strong(expected, tag_idle(tail_), std::memory_order_release,
+                                         std::memory_order_relaxed);
+  }
+
+  // Consumer only: messages queued (may lag a push in flight by one).
+  std::size_t size_hint() const noexcept {
+    return static_cast<std::size_t>(pushed_.load(std::memory_order_relaxed) - popped_);
+  }
+
+ private:
+  static QueueLink* tag_idle(QueueLink* p) noexcept {
+    return reinterpret_cast<QueueLink*>(reinterpret_cast<uintptr_t>(p) | 1u);
+  }
+  static QueueLink* untag(QueueLink* p) noexcept {
+    return reinterpret_cast<QueueLink*>(reinterpret_cast<uintptr_t>(p) & ~uintptr_t{1});
+  }
+  static bool is_idle(QueueLink* p) noexcept { return (reinterpret_cast<uintptr_t>(p) & 1u) != 0; }
+
+  void release_dummy(QueueLink* dummy) noexcept {
+    if (dummy == &stub_) return;
+    auto* node = static_cast<MessageNode*>(dummy);
+    node->~MessageNode();
+    mi_free(node);
+  }
+
+  // Producer line: written by every push.
+  alignas(kCacheLine) std::atomic<QueueLink*> head_;
+  std::atomic<uint64_t> pushed_{0};
+
+ public:
+  // The owning cell's current ActorId, read by senders: it sits on the line
+  // they write anyway. See core/actor_cell.hpp for its protocol.
+  std::atomic<uint32_t> owner_id_{0};
+
+ private:
+  // Consumer line: written by the running worker only.
+  alignas(kCacheLine) QueueLink* tail_ = &stub_;
+  uint64_t popped_ = 0;
+  QueueLink stub_;
+};
+
+static_assert(sizeof(LockfreeMailbox) == 2 * kCacheLine);
+
+}  // namespace actorlab::core

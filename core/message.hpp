@@ -1,0 +1,105 @@
+// message.hpp: what actors send each other.
+//
+// A Message is source, target, session, type and a byte payload. Payloads of
+// up to kInlineBytes live inside the message; larger ones are owned on the
+// heap (mimalloc) and freed with the message. Messages are move-only, so a
+// payload has exactly one owner at a time and nothing leaks (invariant 1).
+// The type is 56 bytes so that a mailbox node (link + message) is one cache
+// line. Not thread-safe: a message belongs to one thread at a time and moves
+// between threads only through a mailbox, whose release/acquire pair orders it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
+
+#include "core/actor_id.hpp"
+
+namespace actorlab::core {
+
+// Message types below kFirstUserType are the runtime's own.
+enum MessageType : uint32_t {
+  kTypeStart = 1,     // first message of every actor: on_start runs it
+  kTypeResponse = 2,  // Context::reply; session names the request
+  kTypeError = 3,     // the target was dead or unknown, or threw; payload: ErrorInfo
+  kTypeTimeout = 4,   // reserved for the timer
+  kFirstUserType = 16,
+};
+
+enum class ErrorCode : uint32_t {
+  kDeadTarget = 1,     // sent to a dead, stale or unknown id
+  kActorThrew = 2,     // the target's on_message threw while handling it
+  kStopped = 3,        // the engine stopped before delivery
+};
+
+// Payload of a kTypeError message. `target` is the id the failed message went to.
+struct ErrorInfo {
+  ErrorCode code;
+  uint32_t original_type;
+  ActorId target;
+};
+
+class Message {
+ public:
+  static constexpr std::size_t kInlineBytes = 32;
+
+  Message() noexcept = default;
+  Message(uint32_t type, uint32_t session, const void* data, std::size_t size);
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  static Message of(uint32_t type, const T& value, uint32_t session = 0) {
+    return Message(type, session, &value, sizeof(T));
+  }
+
+  Message(Message&& other) noexcept { steal(other); }
+  Message& operator=(Message&& other) noexcept {
+    if (this != &other) { release_payload(); steal(other); }
+    return *this;
+  }
+  Message(const Message&) = delete;
+  Message& operator=(const Message&) = delete;
+  ~Message() { release_payload(); }
+
+  ActorId source;
+  ActorId target;
+  uint32_t session = 0;
+  uint32_t type = 0;
+
+  std::size_t size() const noexcept { return size_; }
+  const std::byte* data() const noexcept { return on_heap() ? heap_ : inline_; }
+  std::span<const std::byte> bytes() const noexcept { return {data(), size_}; }
+
+  // Copies the payload's first sizeof(T) bytes into a T. Missing bytes read
+  // as zero, so a malformed (short) payload gives a defined value.
+  template <class T>
+    requires std::is_trivially_copyable_v<T>
+  T as() const noexcept {
+    T out{};
+    std::memcpy(&out, data(), size_ < sizeof(T) ? size_ : sizeof(T));
+    return out;
+  }
+
+ private:
+  bool on_heap() const noexcept { return size_ > kInlineBytes; }
+  void release_payload() noexcept;
+  void steal(Message& other) noexcept {
+    source = other.source; target = other.target;
+    session = other.session; type = other.type;
+    size_ = other.size_;
+    std::memcpy(inline_, other.inline_, kInlineBytes);  // copies heap_ too (union)
+    other.size_ = 0;
+  }
+
+  uint32_t size_ = 0;
+  uint32_t reserved_ = 0;
+  union {
+    std::byte inline_[kInlineBytes]{};
+    std::byte* heap_;
+  };
+};
+
+static_assert(sizeof(Message) == 56, "a mailbox node (8-byte link + message) must fill one cache line");
+
+}  // namespace actorlab::core

@@ -1,0 +1,294 @@
+// runtime.hpp: one runtime instance: registry, workers and the worker loop,
+// for one choice of mailbox kind and scheduling policy (template parameters,
+// picked once at start-up by sched/select.cpp).
+//
+// Invariants upheld here (DESIGN.md): 1 exactly once (dispatch checks each
+// message's target against the cell's live id; everything else becomes a
+// counted dead letter, answered with kTypeError to a live sender), 3 mutual
+// exclusion and 4 activation (a cell runs only after the push that found its
+// mailbox idle scheduled it, and leaves a worker only by try_set_idle() or by
+// the policy's after_turn()), 6 clean stop (stop() joins every worker, then
+// releases and counts every queued message and destroys every actor).
+// Threads: workers run worker_main(); any thread may send and spawn; stop()
+// and the destructor run on the owning (main) thread.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "core/actor.hpp"
+#include "core/actor_cell.hpp"
+#include "core/cache_line.hpp"
+#include "core/config.hpp"
+#include "core/counters.hpp"
+#include "core/policy.hpp"
+#include "core/registry.hpp"
+
+namespace actorlab::core {
+
+template <Mailbox MB, template <class> class PolicyT>
+class Runtime final : public RuntimeBase {
+ public:
+  using Cell = ActorCell<MB>;
+  using Policy = PolicyT<Cell>;
+  static_assert(SchedulerPolicy<Policy, Cell>);
+  static_assert(sizeof(Cell) <= 2 * kCacheLine, "cell fields must fit the mailbox's tail padding");
+
+  explicit Runtime(const Config& config)
+      : config_(config), registry_(config.max_actors), policy_(config) {
+    config_.validate();
+    workers_.reserve(static_cast<std::size_t>(config_.threads));
+    for (int i = 0; i < config_.threads; ++i) {
+      workers_.push_back(std::make_unique<Worker>());
+      workers_.back()->index = i;
+      policy_.init_worker(workers_.back()->state, i, workers_.back()->counters);
+    }
+  }
+  ~Runtime() override { stop(); }
+
+  void start() override {
+    for (auto& w : workers_) {
+      Worker* worker = w.get();
+      worker->thread = std::jthread([this, worker] { worker_main(*worker); });
+    }
+  }
+
+  void stop() noexcept override {
+    if (stopped_.exchange(true, std::memory_order_acq_rel)) return;
+    // seq_cst: Dekker with send_external(), which raises external_in_flight_
+    // and then reads accepting_; one of the two sees the other's store.
+    accepting_.store(false, std::memory_order_seq_cst);
+    while (external_in_flight_.load(std::memory_order_seq_cst) != 0) cpu_relax();
+    stopping_.store(true, std::memory_order_release);  // pairs with acquire polls in the policy
+    policy_.stop();
+    for (auto& w : workers_)
+      if (w->thread.joinable()) w->thread.join();
+    release_everything();
+  }
+
+  SendStatus send(Message&& msg, int worker) noexcept override {
+    if (worker >= 0) return deliver(std::move(msg), workers_[static_cast<std::size_t>(worker)].get());
+    external_in_flight_.fetch_add(1, std::memory_order_seq_cst);  // see stop()
+    SendStatus status;
+    if (!accepting_.load(std::memory_order_seq_cst)) {
+      external_dropped_.add();
+      status = SendStatus::kStopped;
+    } else {
+      status = deliver(std::move(msg), nullptr);
+    }
+    external_in_flight_.fetch_sub(1, std::memory_order_release);  // pairs with the load in stop()
+    return status;
+  }
+
+  ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker) noexcept override {
+    Worker* w = worker >= 0 ? workers_[static_cast<std::size_t>(worker)].get() : nullptr;
+    if (w == nullptr) {
+      external_in_flight_.fetch_add(1, std::memory_order_seq_cst);  // see stop()
+      if (!accepting_.load(std::memory_order_seq_cst)) {
+        external_in_flight_.fetch_sub(1, std::memory_order_release);
+        return kNoActor;
+      }
+    }
+    ActorId id = spawn_now(std::move(actor), parent, w);
+    if (w == nullptr) external_in_flight_.fetch_sub(1, std::memory_order_release);
+    return id;
+  }
+
+  void signal_done(int64_t result) noexcept override {
+    std::lock_guard lock(done_mutex_);
+    if (!done_result_) done_result_ = result;
+    done_cv_.notify_all();
+  }
+
+  std::optional<int64_t> wait_done(std::chrono::nanoseconds timeout) override {
+    std::unique_lock lock(done_mutex_);
+    done_cv_.wait_for(lock, timeout, [this] { return done_result_.has_value(); });
+    return done_result_;
+  }
+
+  RuntimeStats stats() const override {
+    RuntimeStats s;
+    for (const auto& w : workers_) add_worker_counters(s, w->counters);
+    s.values["spawns"] += external_spawns_.get();
+    s.values["spawn_failures"] += external_spawn_failures_.get();
+    s.values["dead_letters"] += external_dead_letters_.get();
+    s.values["dropped_after_stop"] = external_dropped_.get();
+    s.values["dropped_at_stop"] = dropped_at_stop_.get();
+    s.values["actors_destroyed_at_stop"] = destroyed_at_stop_.get();
+    s.values["registry_high_water"] = registry_.high_water();
+    s.values["registry_retired_slots"] = registry_.retired_slots();
+    return s;
+  }
+
+  int threads() const noexcept override { return config_.threads; }
+
+ private:
+  struct alignas(kCacheLine) Worker {
+    int index = 0;
+    WorkerCounters counters;
+    typename Policy::WorkerState state;
+    std::jthread thread;
+  };
+
+  void worker_main(Worker& w) noexcept {
+    Cell* cell = nullptr;
+    for (;;) {
+      if (cell == nullptr) {
+        cell = policy_.next(w.state, stopping_);
+        if (cell == nullptr) return;  // stopping
+      }
+      cell = run_turn(w, cell);
+      if (stopping_.load(std::memory_order_relaxed)) return;  // queued work is released by stop()
+    }
+  }
+
+  // Runs up to batch() messages of `cell`; returns the cell to run next.
+  Cell* run_turn(Worker& w, Cell* cell) noexcept {
+    const std::size_t budget = std::max<std::size_t>(1, policy_.batch(w.state, cell->size_hint()));
+    Message msg;
+    std::size_t ran = 0;
+    while (ran < budget && cell->pop(msg)) {
+      ++ran;
+      dispatch(w, cell, msg);
+    }
+    w.counters.turns.add();
+    w.counters.messages.add(ran);
+    if (cell->try_set_idle()) return nullptr;  // invariant 4: idle, in no queue
+    w.counters.requeues.add();
+    Cell* next = policy_.after_turn(w.state, cell);
+    if (next == cell) w.counters.kept_running.add();
+    return next;
+  }
+
+  void dispatch(Worker& w, Cell* cell, Message& msg) noexcept {
+    if (msg.target.value() != cell->live_id_) [[unlikely]] {
+      // acquire: pairs with the release store of owner_id_ in spawn_now(), so
+      // actor_ is visible once the start message's target matches.
+      if (msg.type == kTypeStart && msg.target.value() != 0 &&
+          msg.target.value() == cell->owner_id_.load(std::memory_order_acquire)) {
+        cell->live_id_ = msg.target.value();
+        invoke(w, cell, msg, /*start=*/true);
+      } else {
+        dead_letter(std::move(msg), ErrorCode::kDeadTarget, &w);
+      }
+      return;
+    }
+    invoke(w, cell, msg, /*start=*/false);
+  }
+
+  void invoke(Worker& w, Cell* cell, Message& msg, bool start) noexcept {
+    Context ctx(*this, w.index, msg.target, cell->actor_);
+    try {
+      if (start)
+        cell->actor_->on_start(ctx);
+      else
+        cell->actor_->on_message(ctx, msg);
+    } catch (...) {
+      w.counters.actor_errors.add();
+      if (!start && msg.type != kTypeError) bounce(msg, ErrorCode::kActorThrew, &w);
+    }
+    if (ctx.exit_requested()) retire(w, cell);
+  }
+
+  // The running actor exits. Its remaining messages stay in the mailbox and
+  // become dead letters as they are popped (live_id_ is 0 now); the slot is
+  // free for reuse at once (see core/actor_cell.hpp for why that is safe).
+  void retire(Worker& w, Cell* cell) noexcept {
+    const uint32_t index = ActorId::from_value(cell->live_id_).index();
+    Actor* actor = cell->actor_;
+    cell->actor_ = nullptr;
+    cell->live_id_ = 0;
+    // release: a sender that reads 0 (acquire in Registry::find) refuses early.
+    cell->owner_id_.store(0, std::memory_order_release);
+    delete actor;
+    w.counters.exits.add();
+    registry_.release(index);
+  }
+
+  SendStatus deliver(Message&& msg, Worker* w) noexcept {
+    Cell* cell = registry_.find(msg.target);
+    if (cell == nullptr) {
+      dead_letter(std::move(msg), ErrorCode::kDeadTarget, w);
+      return SendStatus::kDeadTarget;
+    }
+    if (cell->push(std::move(msg))) policy_.schedule(cell, w ? &w->state : nullptr);
+    return SendStatus::kOk;
+  }
+
+  ActorId spawn_now(std::unique_ptr<Actor> actor, ActorId parent, Worker* w) noexcept {
+    auto slot = registry_.allocate();
+    if (slot.cell == nullptr) {
+      if (w) w->counters.spawn_failures.add(); else external_spawn_failures_.add();
+      return kNoActor;
+    }
+    Cell* cell = slot.cell;
+    const ActorId id = ActorId::make(slot.index, cell->generation_);
+    cell->actor_ = actor.release();
+    cell->home_worker_ = static_cast<uint16_t>(slot.index % static_cast<uint32_t>(config_.threads));
+    cell->owner_id_.store(id.value(), std::memory_order_release);  // pairs with acquire in find/dispatch
+    Message start;
+    start.type = kTypeStart;
+    start.source = parent;
+    start.target = id;
+    if (w) w->counters.spawns.add(); else external_spawns_.add();
+    if (cell->push(std::move(start))) policy_.schedule(cell, w ? &w->state : nullptr);
+    return id;
+  }
+
+  void dead_letter(Message&& msg, ErrorCode code, Worker* w) noexcept {
+    if (w) w->counters.dead_letters.add(); else external_dead_letters_.add();
+    if (msg.type != kTypeError && msg.type != kTypeStart && msg.source.valid()) bounce(msg, code, w);
+  }
+
+  // Tells msg's live sender that msg failed. Never bounces an error, so a
+  // dead pair cannot ping errors forever.
+  void bounce(const Message& msg, ErrorCode code, Worker* w) noexcept {
+    Message err = Message::of(kTypeError, ErrorInfo{code, msg.type, msg.target}, msg.session);
+    err.source = msg.target;
+    err.target = msg.source;
+    deliver(std::move(err), w);
+  }
+
+  // After every worker has been joined: nothing else touches any cell.
+  void release_everything() noexcept {
+    const uint32_t n = registry_.high_water();
+    Message msg;
+    for (uint32_t i = 0; i < n; ++i) {
+      Cell* cell = registry_.cell_at(i);
+      if (cell == nullptr) continue;
+      while (cell->pop(msg)) dropped_at_stop_.add();
+      if (cell->actor_ != nullptr) {
+        delete cell->actor_;
+        cell->actor_ = nullptr;
+        cell->live_id_ = 0;
+        cell->owner_id_.store(0, std::memory_order_relaxed);
+        destroyed_at_stop_.add();
+      }
+    }
+  }
+
+  Config config_;
+  Registry<Cell> registry_;
+  Policy policy_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+
+  alignas(kCacheLine) std::atomic<bool> stopping_{false};
+  std::atomic<bool> accepting_{true};
+  std::atomic<bool> stopped_{false};
+  alignas(kCacheLine) std::atomic<uint32_t> external_in_flight_{0};
+  SharedCounter external_spawns_, external_spawn_failures_, external_dead_letters_, external_dropped_;
+  SharedCounter dropped_at_stop_, destroyed_at_stop_;
+
+  std::mutex done_mutex_;
+  std::condition_variable done_cv_;
+  std::optional<int64_t> done_result_;
+};
+
+}  // namespace actorlab::core

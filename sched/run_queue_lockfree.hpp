@@ -1,0 +1,59 @@
+// run_queue_lockfree.hpp: the `lockfree` run queue, a moodycamel
+// ConcurrentQueue of cell pointers.
+//
+// Workers enqueue with their own ProducerToken (a private sub-queue, no
+// contention between producers) and dequeue with a ConsumerToken (which
+// rotates over the sub-queues). Other threads use the implicit per-thread
+// producer. FIFO holds per producer only. Blocks come from mimalloc.
+// Threads: all methods thread-safe; a Handle belongs to one worker.
+#pragma once
+
+#include <concurrentqueue/concurrentqueue.h>
+#include <mimalloc.h>
+
+#include <memory>
+
+namespace actorlab::sched {
+
+struct MimallocQueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
+  static void* malloc(std::size_t size) { return mi_malloc(size); }
+  static void free(void* ptr) { mi_free(ptr); }
+};
+
+template <class Cell>
+class LockfreeRunQueue {
+  using Queue = moodycamel::ConcurrentQueue<Cell*, MimallocQueueTraits>;
+
+ public:
+  static constexpr const char* kName = "lockfree";
+
+  struct Handle {
+    std::unique_ptr<moodycamel::ProducerToken> producer;
+    std::unique_ptr<moodycamel::ConsumerToken> consumer;
+  };
+
+  Handle make_handle() {
+    return {std::make_unique<moodycamel::ProducerToken>(queue_),
+            std::make_unique<moodycamel::ConsumerToken>(queue_)};
+  }
+
+  // Allocates a block now and then; on out-of-memory the process aborts
+  // (losing a runnable actor would break invariant 4).
+  void push(Handle* h, Cell* cell) noexcept {
+    const bool ok = h ? queue_.enqueue(*h->producer, cell) : queue_.enqueue(cell);
+    if (!ok) std::terminate();
+  }
+
+  bool try_pop(Handle* h, Cell*& out) noexcept {
+    return h ? queue_.try_dequeue(*h->consumer, out) : queue_.try_dequeue(out);
+  }
+
+  // The final check before parking: size_approx() counts elements whose
+  // enqueue finished, including those a racing try_dequeue skipped.
+  bool maybe_nonempty() noexcept { return queue_.size_approx() != 0; }
+
+ private:
+  Queue queue_;
+};
+
+}  // namespace actorlab::sched

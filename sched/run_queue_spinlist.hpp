@@ -1,0 +1,56 @@
+// run_queue_spinlist.hpp: the `spinlist` run queue, skynet's global_queue:
+// an intrusive singly linked FIFO of cells (through cell->run_queue_next_)
+// behind one spinlock. The baseline the lock-free queue is measured against.
+// Threads: all methods thread-safe; the lock's acquire/release orders the
+// links (see core/spinlock.hpp).
+#pragma once
+
+#include "core/spinlock.hpp"
+
+namespace actorlab::sched {
+
+template <class Cell>
+class SpinListRunQueue {
+ public:
+  static constexpr const char* kName = "spinlist";
+  struct Handle {};
+  Handle make_handle() { return {}; }
+
+  void push(Handle*, Cell* cell) noexcept {
+    cell->run_queue_next_ = nullptr;
+    lock_.lock();
+    if (tail_ != nullptr)
+      tail_->run_queue_next_ = cell;
+    else
+      head_ = cell;
+    tail_ = cell;
+    lock_.unlock();
+  }
+
+  bool try_pop(Handle*, Cell*& out) noexcept {
+    lock_.lock();
+    Cell* cell = head_;
+    if (cell != nullptr) {
+      head_ = cell->run_queue_next_;
+      if (head_ == nullptr) tail_ = nullptr;
+      cell->run_queue_next_ = nullptr;
+    }
+    lock_.unlock();
+    out = cell;
+    return cell != nullptr;
+  }
+
+  bool maybe_nonempty() noexcept {
+    lock_.lock();
+    const bool nonempty = head_ != nullptr;
+    lock_.unlock();
+    return nonempty;
+  }
+
+ private:
+  core::Spinlock lock_;
+  Cell* head_ = nullptr;
+  Cell* tail_ = nullptr;
+};
+
+}  // namespace actorlab::sched

@@ -1,0 +1,97 @@
+// select.cpp: name -> template instance, for policy x mailbox x run queue.
+#include "sched/select.hpp"
+
+#include <fmt/format.h>
+
+#include "core/mailbox_lockfree.hpp"
+#include "core/mailbox_spinring.hpp"
+#include "core/runtime.hpp"
+#include "sched/policy_skynet.hpp"
+#include "sched/run_queue_lockfree.hpp"
+#include "sched/run_queue_spinlist.hpp"
+
+namespace actorlab::sched {
+namespace {
+
+std::string names_of(const std::vector<Named>& list) {
+  std::string out;
+  for (const auto& n : list) out += (out.empty() ? "" : ", ") + n.name;
+  return out;
+}
+
+bool contains(const std::vector<Named>& list, std::string_view name) {
+  for (const auto& n : list)
+    if (n.name == name) return true;
+  return false;
+}
+
+template <core::Mailbox MB>
+std::unique_ptr<core::RuntimeBase> make_for_mailbox(const core::Config& config) {
+  if (config.runqueue == "lockfree")
+    return std::make_unique<core::Runtime<MB, Skynet<LockfreeRunQueue>::Policy>>(config);
+  return std::make_unique<core::Runtime<MB, Skynet<SpinListRunQueue>::Policy>>(config);
+}
+
+}  // namespace
+
+const std::vector<Named>& policies() {
+  static const std::vector<Named> list = {
+      {"skynet", "one global FIFO of active actors; per-turn batch from skynet's weight table"},
+  };
+  return list;
+}
+
+const std::vector<Named>& presets() {
+  static const std::vector<Named> list = {
+      {"skynet-classic",
+       "skynet with spinring mailbox and spinlist run queue: the original design, the baseline"},
+  };
+  return list;
+}
+
+const std::vector<Named>& run_queue_kinds() {
+  static const std::vector<Named> list = {
+      {"lockfree", "moodycamel ConcurrentQueue, per-worker producer tokens"},
+      {"spinlist", "skynet's spinlocked intrusive list (baseline)"},
+  };
+  return list;
+}
+
+const std::vector<Named>& mailbox_kinds() {
+  static const std::vector<Named> list = {
+      {"lockfree", "intrusive Vyukov MPSC with the activation bit in its head pointer"},
+      {"spinring", "skynet's spinlocked growing ring (baseline)"},
+  };
+  return list;
+}
+
+bool apply_preset(std::string_view name, core::Config& config) {
+  if (name == "skynet-classic") {
+    config.policy = "skynet";
+    config.mailbox = core::MailboxKind::kSpinRing;
+    config.runqueue = "spinlist";
+    config.batch = core::BatchKnob{};
+    return true;
+  }
+  return false;
+}
+
+void validate(const core::Config& config) {
+  config.validate();
+  if (!contains(policies(), config.policy))
+    throw core::ConfigError(fmt::format("policy: unknown '{}'; valid: {} (presets: {})", config.policy,
+                                        names_of(policies()), names_of(presets())));
+  if (!contains(run_queue_kinds(), config.runqueue))
+    throw core::ConfigError(fmt::format("runqueue: unknown kind '{}'; valid: {}", config.runqueue,
+                                        names_of(run_queue_kinds())));
+}
+
+std::unique_ptr<core::Engine> make_engine(const core::Config& config) {
+  validate(config);
+  std::unique_ptr<core::RuntimeBase> runtime =
+      config.mailbox == core::MailboxKind::kLockfree ? make_for_mailbox<core::LockfreeMailbox>(config)
+                                                     : make_for_mailbox<core::SpinRingMailbox>(config);
+  return std::make_unique<core::Engine>(config, std::move(runtime));
+}
+
+}  // namespace actorlab::sched
