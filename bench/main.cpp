@@ -46,7 +46,7 @@ std::string default_out_path() {
 std::vector<actorlab::bench::LabeledConfig> build_configs(
     const std::vector<std::string>& policies, const std::vector<int>& threads, CLI::App& bench,
     const std::string& mailbox, const std::string& runqueue, const std::string& batch, uint32_t spin,
-    uint32_t max_actors) {
+    uint32_t grace_ns, uint32_t max_actors) {
   std::vector<actorlab::bench::LabeledConfig> out;
   for (const auto& policy : policies) {
     for (int n : threads) {
@@ -67,6 +67,10 @@ std::vector<actorlab::bench::LabeledConfig> build_configs(
       if (bench.count("--batch")) {
         c.batch = actorlab::core::BatchKnob::parse(batch);
         lc.label += "/batch:" + batch;
+      }
+      if (bench.count("--grace")) {
+        c.grace_ns = grace_ns;
+        lc.label += fmt::format("/grace:{}", grace_ns);
       }
       if (bench.count("--spin")) {
         c.spin = spin;
@@ -93,6 +97,7 @@ int main(int argc, char** argv) {
   std::vector<int> threads = {2};
   std::string mailbox = "lockfree", runqueue = "lockfree", batch = "weights", out_path;
   uint32_t spin = Config::kDefaultSpin;
+  uint32_t grace_ns = Config::kDefaultGraceNs;
   uint32_t max_actors = Config{}.max_actors;
   int repetitions = 5;
   uint64_t count = 0;
@@ -107,6 +112,9 @@ int main(int argc, char** argv) {
   bench->add_option("--batch", batch, "messages per turn: weights (skynet's table) | all | N")
       ->capture_default_str();
   bench->add_option("--spin", spin, "empty polls before an idle worker parks")->capture_default_str();
+  bench->add_option("--grace", grace_ns,
+                    "ns a searching worker leaves a lone queued actor to the worker that queued it")
+      ->capture_default_str();
   bench->add_option("--max-actors", max_actors, "registry capacity (1-2097152)")->capture_default_str();
   bench->add_option("--repetitions", repetitions, "runs of each cell, interleaved")
       ->check(CLI::Range(1, 1000))->capture_default_str();
@@ -134,7 +142,7 @@ int main(int argc, char** argv) {
         throw ConfigError(fmt::format("workload: unknown '{}'; valid: {}", w, names));
       }
     }
-    options.configs = build_configs(policies, threads, *bench, mailbox, runqueue, batch, spin, max_actors);
+    options.configs = build_configs(policies, threads, *bench, mailbox, runqueue, batch, spin, grace_ns, max_actors);
   } catch (const ConfigError& e) {
     std::fprintf(stderr, "actorlab bench: %s\n", e.what());
     return 2;

@@ -8,14 +8,13 @@
 //   skynet:   a root spawns 10 children, recursively, down to N leaves; each
 //             leaf replies its ordinal, each node the sum of its children;
 //             the root checks the sum N(N-1)/2 (499999500000 for 1M).
-#include <mimalloc.h>
-
 #include <atomic>
 #include <chrono>
 #include <fstream>
 
 #include "bench/workload.hpp"
 #include "core/actor.hpp"
+#include "core/alloc.hpp"
 #include "perf/clock.hpp"
 #include "sched/select.hpp"
 
@@ -44,7 +43,7 @@ struct Probe {
 
 // Resets the kernel's peak-RSS mark so the run's own peak can be read.
 void reset_peak_rss() {
-  mi_collect(true);
+  core::release_free_memory();
   std::ofstream("/proc/self/clear_refs") << "5";
 }
 

@@ -68,6 +68,7 @@ nlohmann::json Config::to_json() const {
       {"runqueue", runqueue},
       {"batch", batch.to_string()},
       {"spin", spin},
+      {"grace_ns", grace_ns},
       {"max_actors", max_actors},
   };
 }

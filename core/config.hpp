@@ -40,6 +40,10 @@ struct Config {
   // Guessed: about 10-50 us of polling here, below the tens of microseconds a
   // futex wake-up costs; `actorlab bench --spin` is the knob to tune it.
   static constexpr uint32_t kDefaultSpin = 1000;
+  // How long a searching worker leaves a lone queued actor to the worker
+  // that queued it (which usually takes it within ~100 ns, on a warm cache)
+  // before taking it itself. Guessed; tune with `actorlab bench --grace`.
+  static constexpr uint32_t kDefaultGraceNs = 1000;
 
   int threads = 2;
   std::string policy = "skynet";
@@ -47,6 +51,7 @@ struct Config {
   std::string runqueue = "lockfree";
   BatchKnob batch;
   uint32_t spin = kDefaultSpin;
+  uint32_t grace_ns = kDefaultGraceNs;
   uint32_t max_actors = ActorId::kMaxIndex + 1;  // registry capacity
 
   // Checks the ranges of core's knobs; throws ConfigError naming the knob.

@@ -13,12 +13,11 @@
 // no read-modify-write; only try_set_idle() uses a CAS (once per turn).
 #pragma once
 
-#include <mimalloc.h>
-
 #include <atomic>
 #include <cstdint>
 #include <new>
 
+#include "core/alloc.hpp"
 #include "core/cache_line.hpp"
 #include "core/message.hpp"
 
@@ -47,9 +46,9 @@ class LockfreeMailbox {
   }
 
   // Any thread. Returns true when the mailbox was idle: the caller must then
-  // schedule the actor. Allocates one node (mimalloc); aborts on out-of-memory.
+  // schedule the actor. Allocates one node (core/alloc.hpp); aborts on out-of-memory.
   bool push(Message&& msg) noexcept {
-    void* mem = mi_malloc(sizeof(MessageNode));
+    void* mem = allocate(sizeof(MessageNode));
     if (mem == nullptr) std::terminate();
     auto* node = new (mem) MessageNode;
     node->msg = std::move(msg);
@@ -80,6 +79,9 @@ class LockfreeMailbox {
 
   // Consumer only. Marks the mailbox idle if no message is queued or in flight.
   bool try_set_idle() noexcept {
+    // A linked message proves non-empty without touching the producers' line
+    // (relaxed: a stale null only sends us to the CAS, which decides).
+    if (tail_->next.load(std::memory_order_relaxed) != nullptr) return false;
     QueueLink* expected = tail_;
     // Succeeds only when head_ is the dummy, i.e. nothing was pushed after it.
     // release: pairs with the acquire half of the exchange in push(), which
@@ -107,7 +109,7 @@ class LockfreeMailbox {
     if (dummy == &stub_) return;
     auto* node = static_cast<MessageNode*>(dummy);
     node->~MessageNode();
-    mi_free(node);
+    deallocate(node);
   }
 
   // Producer line: written by every push.

@@ -13,13 +13,12 @@
 // acquire/release pair orders everything (see core/spinlock.hpp).
 #pragma once
 
-#include <mimalloc.h>
-
 #include <atomic>
 #include <cstdint>
 #include <exception>
 #include <new>
 
+#include "core/alloc.hpp"
 #include "core/message.hpp"
 #include "core/spinlock.hpp"
 
@@ -36,7 +35,7 @@ class SpinRingMailbox {
   ~SpinRingMailbox() {
     Message dropped;
     while (pop(dropped)) {}
-    mi_free(ring_);
+    deallocate(ring_);
   }
 
   bool push(Message&& msg) noexcept {
@@ -87,14 +86,14 @@ class SpinRingMailbox {
   // Under the lock. Capacity stays a power of two so wrap is a mask.
   void grow() noexcept {
     const uint32_t new_capacity = capacity_ == 0 ? kFirstCapacity : capacity_ * 2;
-    auto* bigger = static_cast<Message*>(mi_malloc(sizeof(Message) * new_capacity));
+    auto* bigger = static_cast<Message*>(allocate(sizeof(Message) * new_capacity));
     if (bigger == nullptr) std::terminate();
     for (uint32_t i = 0; i < count_; ++i) {
       Message& from = ring_[(first_ + i) & (capacity_ - 1)];
       new (&bigger[i]) Message(std::move(from));
       from.~Message();
     }
-    mi_free(ring_);
+    deallocate(ring_);
     ring_ = bigger;
     capacity_ = new_capacity;
     first_ = 0;

@@ -12,7 +12,9 @@
 //                      only once `stopping` is set.
 //   after_turn(w, c)   c still has messages after its turn: queue it (or keep
 //                      it) and return the cell w runs next (nullptr: call next).
-//   batch(w, queued)   messages c may run this turn (>= 1), given its queue length.
+//   batch(w, c)        messages c may run this turn (>= 1); reads c's queue
+//                      length (size_hint) only if it needs it: that read touches
+//                      the producers' cache line.
 //   stop()             wake every parked worker (stopping is already set).
 #pragma once
 
@@ -29,13 +31,13 @@ template <class P, class Cell>
 concept SchedulerPolicy =
     std::constructible_from<P, const Config&> &&
     requires(P p, typename P::WorkerState& w, Cell* c, const std::atomic<bool>& stopping,
-             std::size_t queued, int index, WorkerCounters& counters) {
+             int index, WorkerCounters& counters) {
       typename P::WorkerState;
       { p.init_worker(w, index, counters) };
       { p.schedule(c, &w) } noexcept;
       { p.next(w, stopping) } noexcept -> std::same_as<Cell*>;
       { p.after_turn(w, c) } noexcept -> std::same_as<Cell*>;
-      { p.batch(w, queued) } noexcept -> std::convertible_to<std::size_t>;
+      { p.batch(w, *c) } noexcept -> std::convertible_to<std::size_t>;
       { p.stop() } noexcept;
     };
 

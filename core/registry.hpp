@@ -12,7 +12,6 @@
 #pragma once
 
 #include <concurrentqueue/concurrentqueue.h>
-#include <mimalloc.h>
 
 #include <atomic>
 #include <cstdint>
@@ -21,6 +20,7 @@
 #include <stdexcept>
 
 #include "core/actor_cell.hpp"
+#include "core/alloc.hpp"
 #include "core/actor_id.hpp"
 #include "core/counters.hpp"
 
@@ -46,7 +46,7 @@ class Registry {
       Cell* chunk = chunks_[i].load(std::memory_order_relaxed);
       if (chunk == nullptr) continue;
       for (uint32_t j = 0; j < kChunkSize; ++j) chunk[j].~Cell();
-      mi_free_aligned(chunk, alignof(Cell));
+      deallocate_aligned(chunk, alignof(Cell));
     }
   }
 
@@ -114,7 +114,7 @@ class Registry {
   Cell* ensure_chunk(uint32_t chunk_index) noexcept {
     Cell* chunk = chunks_[chunk_index].load(std::memory_order_acquire);
     if (chunk != nullptr) return chunk;
-    void* mem = mi_malloc_aligned(sizeof(Cell) * kChunkSize, alignof(Cell));
+    void* mem = allocate_aligned(sizeof(Cell) * kChunkSize, alignof(Cell));
     if (mem == nullptr) return nullptr;
     auto* fresh = static_cast<Cell*>(mem);
     for (uint32_t j = 0; j < kChunkSize; ++j) new (&fresh[j]) Cell();
@@ -123,7 +123,7 @@ class Registry {
                                                      std::memory_order_acquire))
       return fresh;
     for (uint32_t j = 0; j < kChunkSize; ++j) fresh[j].~Cell();
-    mi_free_aligned(fresh, alignof(Cell));
+    deallocate_aligned(fresh, alignof(Cell));
     return chunk;  // the winner's chunk
   }
 

@@ -151,7 +151,7 @@ class Runtime final : public RuntimeBase {
 
   // Runs up to batch() messages of `cell`; returns the cell to run next.
   Cell* run_turn(Worker& w, Cell* cell) noexcept {
-    const std::size_t budget = std::max<std::size_t>(1, policy_.batch(w.state, cell->size_hint()));
+    const std::size_t budget = std::max<std::size_t>(1, policy_.batch(w.state, *cell));
     Message msg;
     std::size_t ran = 0;
     while (ran < budget && cell->pop(msg)) {

@@ -8,21 +8,25 @@
 // if the queue is empty, the worker keeps the current actor and saves the
 // round trip through the queue. We do the same (after_turn).
 //
-// Idle workers poll the queue `spin` times, then park (core/parking.hpp)
-// after a final look: one try_pop plus maybe_nonempty(), since one failed
-// moodycamel dequeue does not prove the queue empty (invariant 5). Any push
-// wakes one parked worker if some worker sleeps (skynet wakes only from its
-// timer and socket threads; invariant 5 asks that a send wake one).
+// Idle workers (core/idle.hpp): a worker out of work searches: it polls the
+// queued-actors hint up to `spin` times; a lone queued actor is left for
+// `grace_ns` to the worker that queued it (a request/reply pair then stays
+// on one core), two or more are taken at once. Then it parks after a final
+// look: try_pop, the seq_cst hint and maybe_nonempty(), since one failed
+// moodycamel dequeue proves nothing (invariant 5). A push wakes a parked
+// worker only when no worker searches. (skynet itself wakes workers only
+// from its timer and socket threads; invariant 5 asks that a send wake one.)
 // Threads: schedule() from any thread; the rest from worker threads.
 #pragma once
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 
 #include "core/config.hpp"
 #include "core/counters.hpp"
-#include "core/parking.hpp"
+#include "core/idle.hpp"
 
 namespace actorlab::sched {
 
@@ -31,16 +35,27 @@ inline constexpr std::array<int, 32> kSkynetWeights = {
     -1, -1, -1, -1, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
     2,  2,  2,  2,  2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
 
-// Messages per turn for a batch knob, a worker's weight and a queue length.
-inline std::size_t batch_for(const core::BatchKnob& knob, int weight, std::size_t queued) noexcept {
+// Messages per turn for a batch knob and a worker's weight; asks the cell's
+// queue length only when the answer depends on it.
+template <class Cell>
+std::size_t batch_for(const core::BatchKnob& knob, int weight, Cell& cell) noexcept {
   switch (knob.kind) {
     case core::BatchKnob::Kind::kFixed: return knob.n;
-    case core::BatchKnob::Kind::kAll: return queued > 0 ? queued : 1;
+    case core::BatchKnob::Kind::kAll: {
+      const std::size_t queued = cell.size_hint();
+      return queued > 0 ? queued : 1;
+    }
     case core::BatchKnob::Kind::kWeights: break;
   }
   if (weight < 0) return 1;
-  const std::size_t n = queued >> weight;
+  const std::size_t n = cell.size_hint() >> weight;
   return n > 0 ? n : 1;
+}
+
+inline uint64_t steady_ns() noexcept {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                   std::chrono::steady_clock::now().time_since_epoch())
+                                   .count());
 }
 
 template <template <class> class RunQueueT>
@@ -56,7 +71,8 @@ struct Skynet {
       core::WorkerCounters* counters = nullptr;
     };
 
-    explicit Policy(const core::Config& config) : batch_(config.batch), spin_(config.spin) {}
+    explicit Policy(const core::Config& config)
+        : batch_(config.batch), spin_(config.spin), grace_ns_(config.grace_ns) {}
 
     void init_worker(WorkerState& w, int index, core::WorkerCounters& counters) {
       w.handle = queue_.make_handle();
@@ -66,54 +82,85 @@ struct Skynet {
 
     void schedule(Cell* cell, WorkerState* w) noexcept {
       queue_.push(w ? &w->handle : nullptr, cell);
-      if (parking_.notify_one() && w) w->counters->wakeups.add();
+      if (idle_.on_push() && w) w->counters->wakeups.add();
     }
 
     Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
       Cell* cell = nullptr;
+      if (idle_.queued_hint() > 0 && pop(w, cell)) return cell;
+      idle_.begin_search();
       uint32_t polls = 0;
+      uint64_t lone_since = 0;  // when the search first saw exactly one queued actor
       for (;;) {
-        if (queue_.try_pop(&w.handle, cell)) return cell;
-        if (stopping.load(std::memory_order_acquire)) return nullptr;  // pairs with release in Runtime::stop
-        if (polls < spin_) {
-          ++polls;
+        const int64_t queued = idle_.queued_hint();
+        if (queued > 1 || (queued == 1 && grace_elapsed(lone_since))) {
+          if (pop(w, cell)) return found(w, cell);
+        } else if (queued <= 0) {
+          lone_since = 0;
+        }
+        // acquire: pairs with the release store in Runtime::stop().
+        if (stopping.load(std::memory_order_acquire)) return found(w, nullptr);
+        if (++polls < spin_) {
           core::cpu_relax();
           continue;
         }
-        const uint32_t ticket = parking_.prepare_park();
-        if (queue_.try_pop(&w.handle, cell)) {
-          parking_.cancel_park();
-          return cell;
+        const uint32_t ticket = idle_.prepare_park();
+        if (pop(w, cell)) {
+          idle_.cancel_park();
+          return found(w, cell);
         }
-        if (queue_.maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
-          parking_.cancel_park();
+        if (idle_.queued_now() || queue_.maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
+          idle_.cancel_park();
+          lone_since = 1;  // queued work seen at the last look: take it without grace
           continue;
         }
         w.counters->parks.add();
-        parking_.park(ticket);
+        idle_.park(ticket);
         polls = 0;
+        lone_since = 0;
       }
     }
 
     Cell* after_turn(WorkerState& w, Cell* cell) noexcept {
       Cell* next = nullptr;
-      if (!queue_.try_pop(&w.handle, next)) return cell;  // queue empty: keep running this actor
+      if (idle_.queued_hint() <= 0 || !pop(w, next)) return cell;  // queue empty: keep running this actor
       queue_.push(&w.handle, cell);
-      if (parking_.notify_one()) w.counters->wakeups.add();
+      if (idle_.on_push()) w.counters->wakeups.add();
       return next;
     }
 
-    std::size_t batch(WorkerState& w, std::size_t queued) noexcept {
-      return batch_for(batch_, w.weight, queued);
-    }
+    std::size_t batch(WorkerState& w, Cell& cell) noexcept { return batch_for(batch_, w.weight, cell); }
 
-    void stop() noexcept { parking_.notify_all(); }
+    void stop() noexcept { idle_.wake_all(); }
 
    private:
+    bool pop(WorkerState& w, Cell*& cell) noexcept {
+      if (!queue_.try_pop(&w.handle, cell)) return false;
+      idle_.on_pop();
+      return true;
+    }
+
+    Cell* found(WorkerState& w, Cell* cell) noexcept {
+      if (idle_.end_search_found_work() && cell != nullptr) w.counters->wakeups.add();
+      return cell;
+    }
+
+    // First call starts the clock; true once grace_ns_ has passed since.
+    bool grace_elapsed(uint64_t& since) const noexcept {
+      if (grace_ns_ == 0 || since == 1) return true;
+      const uint64_t now = steady_ns();
+      if (since == 0) {
+        since = now;
+        return false;
+      }
+      return now - since >= grace_ns_;
+    }
+
     core::BatchKnob batch_;
     uint32_t spin_;
+    uint32_t grace_ns_;
     Queue queue_;
-    core::Parking parking_;
+    core::IdleWorkers idle_;
   };
 };
 

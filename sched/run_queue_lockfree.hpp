@@ -4,25 +4,26 @@
 // Workers enqueue with their own ProducerToken (a private sub-queue, no
 // contention between producers) and dequeue with a ConsumerToken (which
 // rotates over the sub-queues). Other threads use the implicit per-thread
-// producer. FIFO holds per producer only. Blocks come from mimalloc.
+// producer. FIFO holds per producer only. Blocks come from core/alloc.hpp.
 // Threads: all methods thread-safe; a Handle belongs to one worker.
 #pragma once
 
 #include <concurrentqueue/concurrentqueue.h>
-#include <mimalloc.h>
 
 #include <memory>
 
+#include "core/alloc.hpp"
+
 namespace actorlab::sched {
 
-struct MimallocQueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
-  static void* malloc(std::size_t size) { return mi_malloc(size); }
-  static void free(void* ptr) { mi_free(ptr); }
+struct RuntimeAllocTraits : moodycamel::ConcurrentQueueDefaultTraits {
+  static void* malloc(std::size_t size) { return core::allocate(size); }
+  static void free(void* ptr) { core::deallocate(ptr); }
 };
 
 template <class Cell>
 class LockfreeRunQueue {
-  using Queue = moodycamel::ConcurrentQueue<Cell*, MimallocQueueTraits>;
+  using Queue = moodycamel::ConcurrentQueue<Cell*, RuntimeAllocTraits>;
 
  public:
   static constexpr const char* kName = "lockfree";

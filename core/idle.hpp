@@ -1,0 +1,110 @@
+// idle.hpp: who sleeps, who searches, and who wakes whom (invariant 5).
+//
+// IdleWorkers keeps three counts for a policy:
+//   queued_    runnable actors in the policy's queues (a hint: raised after a
+//              push, lowered after a pop), so searching workers poll one
+//              word instead of the queues themselves;
+//   searching_ workers spinning in search of work;
+//   sleepers_  workers in the park protocol (announced or asleep).
+// The wake rule follows Go's and Tokio's schedulers: a push wakes a parked
+// worker only when nobody is searching (a searcher will find the work), and
+// a searcher that finds work while being the last one wakes another if more
+// work waits, so parallelism ramps up one worker at a time. waking_ throttles
+// wake-ups to one in flight: a futex wake-up takes tens of microseconds here,
+// and without it every push during that time would issue another FUTEX_WAKE.
+//
+// Why no wake-up is lost (Dekker, all seq_cst, so one total order S):
+//   pusher:  queued_++ (RMW);  load searching_;  load sleepers_;  wake
+//   parker:  searching_--;  sleepers_++ (RMW);  load queued_;  futex_wait
+// If the pusher reads searching_ before the parker's decrement, or sleepers_
+// before its increment, then its queued_++ precedes the parker's load of
+// queued_ in S, so the parker sees the work and does not sleep. Otherwise
+// the pusher sees the sleeper and wakes it; the futex's ticket (epoch_, read
+// before announcing) makes a wake that lands before futex_wait return at once.
+// waking_ is cleared by every thread that enters, cancels or leaves the park
+// protocol: a set flag therefore always has a thread that will clear it
+// after the wake it announced, so it never suppresses a needed wake.
+// Threads: any thread pushes; workers search and park.
+#pragma once
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <climits>
+#include <cstdint>
+
+#include "core/cache_line.hpp"
+
+namespace actorlab::core {
+
+class IdleWorkers {
+ public:
+  // After a runnable actor was pushed. True if it woke a worker.
+  bool on_push() noexcept {
+    queued_.fetch_add(1, std::memory_order_seq_cst);
+    return wake_if_nobody_searching();
+  }
+  void on_pop() noexcept { queued_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t queued_hint() const noexcept { return queued_.load(std::memory_order_relaxed); }
+  // The truth for the final check before parking (seq_cst: see above).
+  bool queued_now() const noexcept { return queued_.load(std::memory_order_seq_cst) > 0; }
+
+  void begin_search() noexcept { searching_.fetch_add(1, std::memory_order_seq_cst); }
+  // The searcher found work. If it was the last searcher and more work
+  // waits, another worker should start searching. True if it woke one.
+  bool end_search_found_work() noexcept {
+    if (searching_.fetch_sub(1, std::memory_order_seq_cst) == 1 && queued_hint() > 0)
+      return wake_if_nobody_searching();
+    return false;
+  }
+
+  // Park protocol: ticket = prepare_park(); final look for work; then either
+  // cancel_park() (found some, or stopping) or park(ticket). Both return the
+  // worker to the searching state.
+  uint32_t prepare_park() noexcept {
+    const uint32_t ticket = epoch_.load(std::memory_order_acquire);  // pairs with the release bump in wake
+    searching_.fetch_sub(1, std::memory_order_seq_cst);
+    sleepers_.fetch_add(1, std::memory_order_seq_cst);
+    waking_.store(false, std::memory_order_seq_cst);
+    return ticket;
+  }
+  void cancel_park() noexcept { leave_park(); }
+  void park(uint32_t ticket) noexcept {
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAIT_PRIVATE, ticket, nullptr,
+            nullptr, 0);
+    leave_park();
+  }
+
+  void wake_all() noexcept {
+    epoch_.fetch_add(1, std::memory_order_seq_cst);
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
+            nullptr, 0);
+  }
+
+ private:
+  void leave_park() noexcept {
+    searching_.fetch_add(1, std::memory_order_seq_cst);
+    sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+    waking_.store(false, std::memory_order_seq_cst);
+  }
+
+  bool wake_if_nobody_searching() noexcept {
+    if (searching_.load(std::memory_order_seq_cst) != 0) return false;
+    if (sleepers_.load(std::memory_order_seq_cst) == 0) return false;
+    if (waking_.exchange(true, std::memory_order_seq_cst)) return false;  // one wake in flight
+    epoch_.fetch_add(1, std::memory_order_release);  // pairs with the acquire in prepare_park
+    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAKE_PRIVATE, 1, nullptr,
+            nullptr, 0);
+    return true;
+  }
+
+  alignas(kCacheLine) std::atomic<int64_t> queued_{0};
+  alignas(kCacheLine) std::atomic<uint32_t> searching_{0};
+  std::atomic<uint32_t> sleepers_{0};
+  std::atomic<bool> waking_{false};
+  alignas(kCacheLine) std::atomic<uint32_t> epoch_{0};  // the futex word
+};
+
+}  // namespace actorlab::core
