@@ -10,27 +10,27 @@
 #include <vector>
 
 #include "bench/bench_command.hpp"
+#include "bench/bench_flags.hpp"
 #include "bench/workload.hpp"
 #include "perf/machine.hpp"
 #include "sched/select.hpp"
 
 namespace {
 
-using actorlab::core::Config;
-using actorlab::core::ConfigError;
+using actorlab::bench::BenchFlags;
 
 void print_list() {
   auto section = [](const char* title, const std::vector<actorlab::sched::Named>& list) {
     std::printf("%s:\n", title);
     for (const auto& n : list) std::printf("  %-16s %s\n", n.name.c_str(), n.description.c_str());
   };
-  section("policies", actorlab::sched::policies());
-  section("presets", actorlab::sched::presets());
+  section("policies (--policy)", actorlab::sched::policies());
+  section("presets (--policy)", actorlab::sched::presets());
   section("mailbox kinds (--mailbox)", actorlab::sched::mailbox_kinds());
-  section("run-queue kinds (--runqueue)", actorlab::sched::run_queue_kinds());
-  std::printf("workloads:\n");
+  section("run-queue kinds (--runqueue, skynet policy)", actorlab::sched::run_queue_kinds());
+  std::printf("workloads (--workload):\n");
   for (const auto& w : actorlab::bench::workloads())
-    std::printf("  %-16s %s (default count %llu %ss)\n", w.name.c_str(), w.description.c_str(),
+    std::printf("  %-16s %s (default count %llu, unit: %s)\n", w.name.c_str(), w.description.c_str(),
                 static_cast<unsigned long long>(w.default_count), w.unit.c_str());
 }
 
@@ -42,46 +42,14 @@ std::string default_out_path() {
   return fmt::format("results/{}/bench-{}.json", machine.host_name, stamp);
 }
 
-// Builds one labeled config per (policy, threads), then applies explicit knobs.
-std::vector<actorlab::bench::LabeledConfig> build_configs(
-    const std::vector<std::string>& policies, const std::vector<int>& threads, CLI::App& bench,
-    const std::string& mailbox, const std::string& runqueue, const std::string& batch, uint32_t spin,
-    uint32_t grace_ns, uint32_t max_actors) {
-  std::vector<actorlab::bench::LabeledConfig> out;
-  for (const auto& policy : policies) {
-    for (int n : threads) {
-      actorlab::bench::LabeledConfig lc;
-      lc.policy_name = policy;
-      Config& c = lc.config;
-      if (!actorlab::sched::apply_preset(policy, c)) c.policy = policy;
-      c.threads = n;
-      lc.label = fmt::format("policy:{}/threads:{}", policy, n);
-      if (bench.count("--mailbox")) {
-        c.mailbox = actorlab::core::parse_mailbox_kind(mailbox);
-        lc.label += "/mailbox:" + mailbox;
-      }
-      if (bench.count("--runqueue")) {
-        c.runqueue = runqueue;
-        lc.label += "/runqueue:" + runqueue;
-      }
-      if (bench.count("--batch")) {
-        c.batch = actorlab::core::BatchKnob::parse(batch);
-        lc.label += "/batch:" + batch;
-      }
-      if (bench.count("--grace")) {
-        c.grace_ns = grace_ns;
-        lc.label += fmt::format("/grace:{}", grace_ns);
-      }
-      if (bench.count("--spin")) {
-        c.spin = spin;
-        lc.label += fmt::format("/spin:{}", spin);
-      }
-      c.max_actors = max_actors;
-      actorlab::sched::validate(c);
-      out.push_back(std::move(lc));
-    }
-  }
-  return out;
+// Declares a flag whose text goes through set_flag(), so that the command
+// line and the config file share one parser and one set of errors.
+void add_knob(CLI::App& app, BenchFlags& flags, const std::string& key, const std::string& help,
+              const std::string& default_text) {
+  app.add_option_function<std::string>(
+         "--" + key, [&flags, key](const std::string& v) { actorlab::bench::set_flag(flags, key, v); }, help)
+      ->default_str(default_text)
+      ->type_name("");
 }
 
 }  // namespace
@@ -91,41 +59,36 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.add_subcommand("list", "list policies, presets, mailbox and run-queue kinds, and workloads");
 
+  BenchFlags flags;
+  std::string config_path;
   CLI::App* bench = app.add_subcommand("bench", "run workloads x configurations, print a table, write JSON");
-  std::vector<std::string> workloads = {"pingpong"};
-  std::vector<std::string> policies = {"skynet"};
-  std::vector<int> threads = {2};
-  std::string mailbox = "lockfree", runqueue = "lockfree", batch = "weights", out_path;
-  uint32_t spin = Config::kDefaultSpin;
-  uint32_t grace_ns = Config::kDefaultGraceNs;
-  uint32_t max_actors = Config{}.max_actors;
-  int repetitions = 5;
-  uint64_t count = 0;
-  bench->add_option("--workload", workloads, "workloads, comma-separated (see `actorlab list`)")
-      ->delimiter(',')->capture_default_str();
-  bench->add_option("--policy", policies, "policies or presets, comma-separated")
-      ->delimiter(',')->capture_default_str();
-  bench->add_option("--threads", threads, "worker threads, comma-separated (1-256)")
-      ->delimiter(',')->capture_default_str();
-  bench->add_option("--mailbox", mailbox, "mailbox kind: lockfree | spinring (default: the policy's)");
-  bench->add_option("--runqueue", runqueue, "run-queue kind: lockfree | spinlist (default: the policy's)");
-  bench->add_option("--batch", batch, "messages per turn: weights (skynet's table) | all | N")
-      ->capture_default_str();
-  bench->add_option("--spin", spin, "empty polls before an idle worker parks")->capture_default_str();
-  bench->add_option("--grace", grace_ns,
-                    "ns a searching worker leaves a lone queued actor to the worker that queued it")
-      ->capture_default_str();
-  bench->add_option("--max-actors", max_actors, "registry capacity (1-2097152)")->capture_default_str();
-  bench->add_option("--repetitions", repetitions, "runs of each cell, interleaved")
-      ->check(CLI::Range(1, 1000))->capture_default_str();
-  bench->add_option("--count", count, "operations per run (0: each workload's default)")
-      ->capture_default_str();
-  bench->add_option("--out", out_path, "result JSON path (default results/<host>/bench-<time>.json)");
+  add_knob(*bench, flags, "workload", "workloads, comma-separated (see `actorlab list`)", "pingpong");
+  add_knob(*bench, flags, "policy", "policies or presets, comma-separated", "skynet");
+  add_knob(*bench, flags, "threads", "worker threads, comma-separated (1-256)", "2");
+  add_knob(*bench, flags, "mailbox", "mailbox kind: lockfree | spinring (overrides the preset)", "lockfree");
+  add_knob(*bench, flags, "runqueue", "skynet's run-queue kind: lockfree | spinlist (overrides the preset)",
+           "lockfree");
+  add_knob(*bench, flags, "batch", "messages per turn: weights (skynet's table) | all | N", "weights");
+  add_knob(*bench, flags, "spin", "empty polls before an idle worker parks",
+           std::to_string(actorlab::core::Config::kDefaultSpin));
+  add_knob(*bench, flags, "grace", "ns a searching worker leaves a lone queued actor to the worker that queued it",
+           std::to_string(actorlab::core::Config::kDefaultGraceNs));
+  add_knob(*bench, flags, "pin", "bind workers to CPUs: none | cores | LIST (e.g. 0,1)", "none");
+  add_knob(*bench, flags, "max-actors", "registry capacity (1-2097152)", std::to_string(flags.max_actors));
+  add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
+  add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
+  add_knob(*bench, flags, "out", "result JSON path", "results/<host>/bench-<time>.json");
+  bench->add_option("--config", config_path,
+                    "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
+                    "flags on the command line win");
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const actorlab::core::ConfigError& e) {
+    std::fprintf(stderr, "actorlab bench: %s\n", e.what());
+    return 2;
   }
 
   if (app.got_subcommand("list")) {
@@ -135,22 +98,17 @@ int main(int argc, char** argv) {
 
   actorlab::bench::BenchOptions options;
   try {
-    for (const auto& w : workloads) {
-      if (actorlab::bench::find_workload(w) == nullptr) {
-        std::string names;
-        for (const auto& known : actorlab::bench::workloads()) names += (names.empty() ? "" : ", ") + known.name;
-        throw ConfigError(fmt::format("workload: unknown '{}'; valid: {}", w, names));
-      }
-    }
-    options.configs = build_configs(policies, threads, *bench, mailbox, runqueue, batch, spin, grace_ns, max_actors);
-  } catch (const ConfigError& e) {
+    if (!config_path.empty()) actorlab::bench::apply_config_file(config_path, flags);
+    options.configs = actorlab::bench::build_configs(flags);
+  } catch (const actorlab::core::ConfigError& e) {
     std::fprintf(stderr, "actorlab bench: %s\n", e.what());
     return 2;
   }
-  options.workloads = workloads;
-  options.repetitions = repetitions;
-  options.count = count;
-  options.out_path = out_path.empty() ? default_out_path() : out_path;
+  options.workloads = flags.workloads;
+  options.repetitions = flags.repetitions;
+  options.count = flags.count;
+  options.out_path = flags.out_path.empty() ? default_out_path() : flags.out_path;
+  if (!config_path.empty()) options.command_line = "config " + config_path + ": ";
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);
   try {
     return actorlab::bench::run_bench(options);

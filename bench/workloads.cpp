@@ -1,7 +1,8 @@
 // workloads.cpp: pingpong, flood and skynet (the foundation's catalogue).
 //
-//   pingpong: 2 actors, N round trips; each pong must carry the ping's
-//             sequence number. Latency: each round trip.
+//   pingpong: 2 actors (on one worker where the policy binds actors), N
+//             round trips; each pong must carry the ping's sequence number.
+//             Latency: each round trip.
 //   flood:    1 sender, 1 receiver, N messages; the sender never waits (it
 //             sends in chunks and re-queues itself); the receiver checks the
 //             sequence. Latency: send to dispatch, sampled 1 in 64.
@@ -138,8 +139,9 @@ class Pinger final : public core::Actor {
 
 WorkloadResult run_pingpong(const core::Config& config, uint64_t rounds) {
   return run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
-    ActorId ponger = engine.spawn<Ponger>();
-    engine.spawn<Pinger>(probe, ponger, rounds);
+    // Both on worker 0 where the policy binds actors (pinned); elsewhere a hint.
+    ActorId ponger = engine.spawn_on<Ponger>(0);
+    engine.spawn_on<Pinger>(0, probe, ponger, rounds);
   });
 }
 

@@ -51,9 +51,11 @@ class RuntimeBase {
   virtual ~RuntimeBase() = default;
   virtual void start() = 0;
   virtual void stop() noexcept = 0;
-  // worker < 0: called from outside the workers.
+  // worker < 0: called from outside the workers. placement >= 0 names the
+  // worker the actor should live on (policies that bind actors use it).
   virtual SendStatus send(Message&& msg, int worker) noexcept = 0;
-  virtual ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker) noexcept = 0;
+  virtual ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker,
+                        int placement = -1) noexcept = 0;
   virtual void signal_done(int64_t result) noexcept = 0;
   virtual std::optional<int64_t> wait_done(std::chrono::nanoseconds timeout) = 0;
   virtual RuntimeStats stats() const = 0;
@@ -103,6 +105,12 @@ class Context {
   }
   ActorId spawn(std::unique_ptr<Actor> actor) noexcept {
     return runtime_->spawn(std::move(actor), self_, worker_);
+  }
+  // Spawns on a chosen worker (index modulo threads) where the policy binds
+  // actors to workers (pinned); elsewhere the placement is only a hint.
+  template <class A, class... Args>
+  ActorId spawn_on(int worker, Args&&... args) {
+    return runtime_->spawn(std::make_unique<A>(std::forward<Args>(args)...), self_, worker_, worker);
   }
 
   // The actor ends after this dispatch returns; messages still queued for it

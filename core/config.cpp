@@ -5,6 +5,8 @@
 
 #include <charconv>
 
+#include "core/affinity.hpp"
+
 namespace actorlab::core {
 
 uint64_t parse_unsigned(std::string_view text, uint64_t min, uint64_t max, std::string_view what) {
@@ -58,6 +60,7 @@ void Config::validate() const {
                                   ActorId::kMaxIndex + 1));
   if (batch.kind == BatchKnob::Kind::kFixed && batch.n == 0)
     throw ConfigError("batch: must be at least 1");
+  (void)resolve_pin(pin, threads);  // throws for a bad list
 }
 
 nlohmann::json Config::to_json() const {
@@ -69,6 +72,7 @@ nlohmann::json Config::to_json() const {
       {"batch", batch.to_string()},
       {"spin", spin},
       {"grace_ns", grace_ns},
+      {"pin", pin},
       {"max_actors", max_actors},
   };
 }

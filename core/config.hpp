@@ -52,6 +52,7 @@ struct Config {
   BatchKnob batch;
   uint32_t spin = kDefaultSpin;
   uint32_t grace_ns = kDefaultGraceNs;
+  std::string pin = "none";  // none | cores | LIST (core/affinity.hpp)
   uint32_t max_actors = ActorId::kMaxIndex + 1;  // registry capacity
 
   // Checks the ranges of core's knobs; throws ConfigError naming the knob.

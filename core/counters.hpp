@@ -47,7 +47,12 @@ class SharedCounter {
   X(requeues, "turns that ended with messages left: actor re-queued")           \
   X(kept_running, "turns followed by another turn of the same actor (queue empty)") \
   X(parks, "times a worker parked")                                              \
-  X(wakeups, "futex wake-ups sent to parked workers")
+  X(wakeups, "futex wake-ups sent to parked workers")                            \
+  X(injection_pops, "actors taken from a global/injection queue (steal, pinned)") \
+  X(lifo_hits, "actors run from the LIFO slot (steal)")                          \
+  X(steal_attempts, "steal attempts on a victim's queue (steal)")                \
+  X(steals, "successful steals (steal)")                                         \
+  X(stolen_actors, "actors moved by steals (steal)")
 
 struct alignas(kCacheLine) WorkerCounters {
 #define ACTORLAB_DECLARE_COUNTER(name, doc) RelaxedCounter name;

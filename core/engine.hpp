@@ -34,6 +34,11 @@ class Engine {
     return runtime_->spawn(std::make_unique<A>(std::forward<Args>(args)...), kNoActor, -1);
   }
   ActorId spawn(std::unique_ptr<Actor> actor) { return runtime_->spawn(std::move(actor), kNoActor, -1); }
+  // On a chosen worker (see Context::spawn_on).
+  template <class A, class... Args>
+  ActorId spawn_on(int worker, Args&&... args) {
+    return runtime_->spawn(std::make_unique<A>(std::forward<Args>(args)...), kNoActor, -1, worker);
+  }
 
   // From outside the actors: source is kNoActor, so failures are only counted.
   SendStatus send(ActorId to, Message&& msg) noexcept {

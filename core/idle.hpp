@@ -52,6 +52,16 @@ class IdleWorkers {
   bool queued_now() const noexcept { return queued_.load(std::memory_order_seq_cst) > 0; }
 
   void begin_search() noexcept { searching_.fetch_add(1, std::memory_order_seq_cst); }
+  // Joins the searchers only while fewer than `limit` search (Tokio lets at
+  // most half the workers search, so a burst of wake-ups does not turn every
+  // worker into a thief). On false the caller parks without searching,
+  // through prepare_park(/*searching=*/false).
+  bool try_begin_search(uint32_t limit) noexcept {
+    uint32_t n = searching_.load(std::memory_order_seq_cst);
+    while (n < limit)
+      if (searching_.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst)) return true;
+    return false;
+  }
   // The searcher found work. If it was the last searcher and more work
   // waits, another worker should start searching. True if it woke one.
   bool end_search_found_work() noexcept {
@@ -63,9 +73,9 @@ class IdleWorkers {
   // Park protocol: ticket = prepare_park(); final look for work; then either
   // cancel_park() (found some, or stopping) or park(ticket). Both return the
   // worker to the searching state.
-  uint32_t prepare_park() noexcept {
+  uint32_t prepare_park(bool searching = true) noexcept {
     const uint32_t ticket = epoch_.load(std::memory_order_acquire);  // pairs with the release bump in wake
-    searching_.fetch_sub(1, std::memory_order_seq_cst);
+    if (searching) searching_.fetch_sub(1, std::memory_order_seq_cst);
     sleepers_.fetch_add(1, std::memory_order_seq_cst);
     waking_.store(false, std::memory_order_seq_cst);
     return ticket;

@@ -25,6 +25,7 @@
 
 #include "core/actor.hpp"
 #include "core/actor_cell.hpp"
+#include "core/affinity.hpp"
 #include "core/cache_line.hpp"
 #include "core/config.hpp"
 #include "core/counters.hpp"
@@ -54,9 +55,14 @@ class Runtime final : public RuntimeBase {
   ~Runtime() override { stop(); }
 
   void start() override {
+    const std::vector<int> cpus = resolve_pin(config_.pin, config_.threads);
     for (auto& w : workers_) {
       Worker* worker = w.get();
-      worker->thread = std::jthread([this, worker] { worker_main(*worker); });
+      const int cpu = cpus.empty() ? -1 : cpus[static_cast<std::size_t>(worker->index)];
+      worker->thread = std::jthread([this, worker, cpu] {
+        if (cpu >= 0) pin_current_thread(cpu);
+        worker_main(*worker);
+      });
     }
   }
 
@@ -87,7 +93,7 @@ class Runtime final : public RuntimeBase {
     return status;
   }
 
-  ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker) noexcept override {
+  ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker, int placement) noexcept override {
     Worker* w = worker >= 0 ? workers_[static_cast<std::size_t>(worker)].get() : nullptr;
     if (w == nullptr) {
       external_in_flight_.fetch_add(1, std::memory_order_seq_cst);  // see stop()
@@ -96,7 +102,7 @@ class Runtime final : public RuntimeBase {
         return kNoActor;
       }
     }
-    ActorId id = spawn_now(std::move(actor), parent, w);
+    ActorId id = spawn_now(std::move(actor), parent, w, placement);
     if (w == nullptr) external_in_flight_.fetch_sub(1, std::memory_order_release);
     return id;
   }
@@ -222,7 +228,7 @@ class Runtime final : public RuntimeBase {
     return SendStatus::kOk;
   }
 
-  ActorId spawn_now(std::unique_ptr<Actor> actor, ActorId parent, Worker* w) noexcept {
+  ActorId spawn_now(std::unique_ptr<Actor> actor, ActorId parent, Worker* w, int placement) noexcept {
     auto slot = registry_.allocate();
     if (slot.cell == nullptr) {
       if (w) w->counters.spawn_failures.add(); else external_spawn_failures_.add();
@@ -231,7 +237,8 @@ class Runtime final : public RuntimeBase {
     Cell* cell = slot.cell;
     const ActorId id = ActorId::make(slot.index, cell->generation_);
     cell->actor_ = actor.release();
-    cell->home_worker_ = static_cast<uint16_t>(slot.index % static_cast<uint32_t>(config_.threads));
+    const uint32_t home = placement >= 0 ? static_cast<uint32_t>(placement) : slot.index;
+    cell->home_worker_ = static_cast<uint16_t>(home % static_cast<uint32_t>(config_.threads));
     cell->owner_id_.store(id.value(), std::memory_order_release);  // pairs with acquire in find/dispatch
     Message start;
     start.type = kTypeStart;

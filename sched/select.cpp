@@ -6,7 +6,9 @@
 #include "core/mailbox_lockfree.hpp"
 #include "core/mailbox_spinring.hpp"
 #include "core/runtime.hpp"
+#include "sched/policy_pinned.hpp"
 #include "sched/policy_skynet.hpp"
+#include "sched/policy_steal.hpp"
 #include "sched/run_queue_lockfree.hpp"
 #include "sched/run_queue_spinlist.hpp"
 
@@ -27,6 +29,8 @@ bool contains(const std::vector<Named>& list, std::string_view name) {
 
 template <core::Mailbox MB>
 std::unique_ptr<core::RuntimeBase> make_for_mailbox(const core::Config& config) {
+  if (config.policy == "steal") return std::make_unique<core::Runtime<MB, StealPolicy>>(config);
+  if (config.policy == "pinned") return std::make_unique<core::Runtime<MB, PinnedPolicy>>(config);
   if (config.runqueue == "lockfree")
     return std::make_unique<core::Runtime<MB, Skynet<LockfreeRunQueue>::Policy>>(config);
   return std::make_unique<core::Runtime<MB, Skynet<SpinListRunQueue>::Policy>>(config);
@@ -37,6 +41,8 @@ std::unique_ptr<core::RuntimeBase> make_for_mailbox(const core::Config& config) 
 const std::vector<Named>& policies() {
   static const std::vector<Named> list = {
       {"skynet", "one global FIFO of active actors; per-turn batch from skynet's weight table"},
+      {"steal", "per-worker queues, LIFO slot for the actor just messaged, steal half when idle"},
+      {"pinned", "every actor bound to one worker (id hash or spawn_on); no stealing"},
   };
   return list;
 }
@@ -84,6 +90,11 @@ void validate(const core::Config& config) {
   if (!contains(run_queue_kinds(), config.runqueue))
     throw core::ConfigError(fmt::format("runqueue: unknown kind '{}'; valid: {}", config.runqueue,
                                         names_of(run_queue_kinds())));
+  if (config.policy != "skynet" && config.runqueue != "lockfree")
+    throw core::ConfigError(fmt::format(
+        "runqueue: '{}' cannot apply to policy {}: it keeps its own per-worker queues "
+        "(the run-queue kind chooses skynet's global queue)",
+        config.runqueue, config.policy));
 }
 
 std::unique_ptr<core::Engine> make_engine(const core::Config& config) {

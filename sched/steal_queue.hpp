@@ -1,0 +1,118 @@
+// steal_queue.hpp: a worker's bounded run queue for the `steal` policy: one
+// owner pushes at the tail and pops at the head (FIFO); other workers steal
+// half of it at once. The design follows the queue of Tokio's multi-thread
+// scheduler (a ring with two head indices), written for this project.
+//
+// Fields and orderings:
+//   tail_  written by the owner only. Release store after filling a slot;
+//          thieves load it with acquire, so the slots they copy are filled.
+//   head_  two free-running 32-bit indices packed in one word, so one CAS
+//          moves both: `real` is the next slot to pop; `steal` trails it
+//          while a thief copies the slots [steal, real) it claimed, and the
+//          owner never overwrites a slot at or after `steal`. steal == real
+//          when no steal is in flight; only one thief runs at a time.
+//          All CAS are acq_rel: each pairs with the others on head_.
+//   slots_ atomics only to keep the sanitizer's model exact; relaxed, as
+//          tail_ and head_ order them.
+// Capacity is a template parameter so the stress test runs with 4 slots and
+// reaches wrap-around and the full-queue path.
+// Threads: push/pop/len from the owner; steal_into from any other worker.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+#include "core/cache_line.hpp"
+
+namespace actorlab::sched {
+
+template <class T, uint32_t Capacity = 256>
+class StealQueue {
+  static_assert(Capacity >= 2 && (Capacity & (Capacity - 1)) == 0, "capacity: a power of two");
+  static constexpr uint32_t kMask = Capacity - 1;
+
+ public:
+  static constexpr uint32_t kCapacity = Capacity;
+
+  // Owner. False when full: the caller sends the item elsewhere.
+  bool push(T item) noexcept {
+    const uint32_t tail = tail_.load(std::memory_order_relaxed);
+    const uint32_t steal = steal_of(head_.load(std::memory_order_acquire));
+    if (tail - steal >= Capacity) return false;
+    slots_[tail & kMask].store(item, std::memory_order_relaxed);
+    tail_.store(tail + 1, std::memory_order_release);  // pairs with acquire in steal_into()
+    return true;
+  }
+
+  // Owner. Oldest item first.
+  bool pop(T& out) noexcept {
+    uint64_t head = head_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint32_t steal = steal_of(head), real = real_of(head);
+      if (real == tail_.load(std::memory_order_relaxed)) return false;
+      const uint32_t next = real + 1;
+      const uint64_t desired = steal == real ? pack(next, next) : pack(steal, next);
+      if (head_.compare_exchange_weak(head, desired, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        out = slots_[real & kMask].load(std::memory_order_relaxed);
+        return true;
+      }
+    }
+  }
+
+  // Owner (approximate for others).
+  uint32_t len() const noexcept {
+    return tail_.load(std::memory_order_acquire) - real_of(head_.load(std::memory_order_acquire));
+  }
+
+  // Called by the owner of `dst` on another worker's queue: moves half of
+  // this queue (rounded up) into dst and returns one of the stolen items in
+  // `first` to run at once. False when empty, when another steal is in
+  // flight, or when dst has no room (a "nothing" either way, as in
+  // Taskflow's and Tokio's steal).
+  bool steal_into(StealQueue& dst, T& first) noexcept {
+    const uint32_t dst_tail = dst.tail_.load(std::memory_order_relaxed);
+    const uint32_t room = Capacity - (dst_tail - steal_of(dst.head_.load(std::memory_order_acquire)));
+    if (room == 0) return false;
+    uint64_t head = head_.load(std::memory_order_acquire);
+    uint32_t start, count;
+    for (;;) {
+      const uint32_t steal = steal_of(head), real = real_of(head);
+      if (steal != real) return false;  // another thief is copying
+      const uint32_t available = tail_.load(std::memory_order_acquire) - real;  // pairs with push()
+      count = available - available / 2;
+      if (count > room) count = room;
+      if (count == 0) return false;
+      if (head_.compare_exchange_weak(head, pack(steal, real + count), std::memory_order_acq_rel,
+                                      std::memory_order_acquire)) {
+        start = real;
+        break;
+      }
+    }
+    for (uint32_t i = 0; i < count; ++i)
+      dst.slots_[(dst_tail + i) & kMask].store(slots_[(start + i) & kMask].load(std::memory_order_relaxed),
+                                               std::memory_order_relaxed);
+    // Release the claimed slots: steal catches up with real (which the owner
+    // may have moved on meanwhile, so retry with what the CAS saw).
+    uint64_t claimed = pack(start, start + count);
+    while (!head_.compare_exchange_weak(claimed, pack(real_of(claimed), real_of(claimed)),
+                                        std::memory_order_acq_rel, std::memory_order_acquire)) {
+    }
+    first = dst.slots_[(dst_tail + count - 1) & kMask].load(std::memory_order_relaxed);
+    if (count > 1) dst.tail_.store(dst_tail + count - 1, std::memory_order_release);  // pairs with steal_into
+    return true;
+  }
+
+ private:
+  static constexpr uint64_t pack(uint32_t steal, uint32_t real) noexcept {
+    return (uint64_t{steal} << 32) | real;
+  }
+  static constexpr uint32_t steal_of(uint64_t head) noexcept { return static_cast<uint32_t>(head >> 32); }
+  static constexpr uint32_t real_of(uint64_t head) noexcept { return static_cast<uint32_t>(head); }
+
+  alignas(core::kCacheLine) std::atomic<uint64_t> head_{0};  // written by the owner and by thieves
+  alignas(core::kCacheLine) std::atomic<uint32_t> tail_{0};  // written by the owner
+  alignas(core::kCacheLine) std::array<std::atomic<T>, Capacity> slots_{};
+};
+
+}  // namespace actorlab::sched
