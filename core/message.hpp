@@ -46,7 +46,13 @@ class Message {
   static constexpr std::size_t kInlineBytes = 32;
 
   Message() noexcept = default;
-  Message(uint32_t type, uint32_t session, const void* data, std::size_t size);
+  Message(uint32_t type_, uint32_t session_, const void* data, std::size_t size)
+      : session(session_), type(type_), size_(static_cast<uint32_t>(size)) {
+    if (size > kInlineBytes) [[unlikely]]
+      copy_to_heap(data, size);
+    else if (size != 0)
+      std::memcpy(inline_, data, size);
+  }
   template <class T>
     requires std::is_trivially_copyable_v<T>
   static Message of(uint32_t type, const T& value, uint32_t session = 0) {
@@ -83,7 +89,13 @@ class Message {
 
  private:
   bool on_heap() const noexcept { return size_ > kInlineBytes; }
-  void release_payload() noexcept;
+  void copy_to_heap(const void* data, std::size_t size);  // throws std::bad_alloc
+  static void free_heap(std::byte* p) noexcept;
+  void release_payload() noexcept {
+    if (on_heap()) [[unlikely]]
+      free_heap(heap_);
+    size_ = 0;
+  }
   void steal(Message& other) noexcept {
     source = other.source; target = other.target;
     session = other.session; type = other.type;
