@@ -61,6 +61,7 @@ perf::RunRecord to_record(const Cell& cell, int rep, int reps, const WorkloadRes
   if (r.latency)
     for (const auto& [k, v] : perf::latency_counters(*r.latency)) rec.counters["latency_" + k] = v;
   for (const auto& [k, v] : r.counters) rec.counters["rt_" + k] = v;
+  for (const auto& [k, v] : r.extras) rec.counters[k] = v;
   return rec;
 }
 

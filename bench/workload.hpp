@@ -29,7 +29,8 @@ struct WorkloadResult {
   uint64_t cpu_ns = 0;        // process CPU time over the run (all threads)
   uint64_t peak_rss_bytes = 0;
   std::optional<perf::LatencyHistogram> latency;
-  std::map<std::string, double> counters;  // runtime counters and workload extras
+  std::map<std::string, double> counters;  // runtime counters (RuntimeStats)
+  std::map<std::string, double> extras;    // the workload's own figures
 };
 
 struct Workload {

@@ -272,7 +272,7 @@ WorkloadResult run_skynet(const core::Config& config, uint64_t leaves) {
   WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
     engine.spawn<SkynetNode>(probe, true, core::kNoActor, 0, leaves);
   });
-  r.counters["actors"] = static_cast<double>(leaves + (leaves - 1) / 9);
+  r.extras["actors"] = static_cast<double>(leaves + (leaves - 1) / 9);
   return r;
 }
 
