@@ -8,6 +8,8 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -58,7 +60,23 @@ struct alignas(kCacheLine) WorkerCounters {
 #define ACTORLAB_DECLARE_COUNTER(name, doc) RelaxedCounter name;
   ACTORLAB_WORKER_COUNTERS(ACTORLAB_DECLARE_COUNTER)
 #undef ACTORLAB_DECLARE_COUNTER
+  // Messages run per turn: bucket b counts turns that ran [2^(b-1), 2^b)
+  // messages (bucket 0: none, e.g. a dead actor's turn); the last is open.
+  static constexpr std::size_t kBatchBuckets = 12;
+  RelaxedCounter batch_sizes[kBatchBuckets];
+  void record_batch(std::size_t ran) noexcept {
+    const std::size_t b = static_cast<std::size_t>(std::bit_width(ran));
+    batch_sizes[b < kBatchBuckets ? b : kBatchBuckets - 1].add();
+  }
 };
+
+// "batch_1", "batch_2_3", ... "batch_1024_up": the name of a batch bucket.
+inline std::string batch_bucket_name(std::size_t b) {
+  if (b == 0) return "batch_0";
+  const std::size_t lo = std::size_t{1} << (b - 1), hi = (std::size_t{1} << b) - 1;
+  if (b == WorkerCounters::kBatchBuckets - 1) return "batch_" + std::to_string(lo) + "_up";
+  return lo == hi ? "batch_" + std::to_string(lo) : "batch_" + std::to_string(lo) + "_" + std::to_string(hi);
+}
 
 // A snapshot, summed over workers and the runtime's shared counters.
 struct RuntimeStats {
@@ -73,6 +91,8 @@ inline void add_worker_counters(RuntimeStats& stats, const WorkerCounters& c) {
 #define ACTORLAB_SUM_COUNTER(name, doc) stats.values[#name] += c.name.get();
   ACTORLAB_WORKER_COUNTERS(ACTORLAB_SUM_COUNTER)
 #undef ACTORLAB_SUM_COUNTER
+  for (std::size_t b = 0; b < WorkerCounters::kBatchBuckets; ++b)
+    stats.values[batch_bucket_name(b)] += c.batch_sizes[b].get();
 }
 
 }  // namespace actorlab::core

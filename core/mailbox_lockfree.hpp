@@ -56,8 +56,11 @@ class LockfreeMailbox {
     // exchanges after us (it writes node->next); acquire pairs with the
     // release CAS in try_set_idle(), so when we see the idle bit we also see
     // the consumer's last writes before we schedule the actor.
+    // Counted before linking (a size hint may run one ahead, never behind for
+    // long), so the exchange-to-link window below stays a few instructions:
+    // a consumer that sees the exchange but not the link spins through it.
+    pushed_.fetch_add(1, std::memory_order_relaxed);
     QueueLink* prev = head_.exchange(node, std::memory_order_acq_rel);
-    pushed_.fetch_add(1, std::memory_order_relaxed);  // statistic/size hint only
     // release: pairs with the acquire load of next in pop(); publishes msg.
     untag(prev)->next.store(node, std::memory_order_release);
     return is_idle(prev);

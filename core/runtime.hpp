@@ -166,7 +166,9 @@ class Runtime final : public RuntimeBase {
     }
     w.counters.turns.add();
     w.counters.messages.add(ran);
+    w.counters.record_batch(ran);
     if (cell->try_set_idle()) return nullptr;  // invariant 4: idle, in no queue
+    if (ran == 0) cpu_relax();  // a push is between its exchange and its link: give it a moment
     w.counters.requeues.add();
     Cell* next = policy_.after_turn(w.state, cell);
     if (next == cell) w.counters.kept_running.add();
