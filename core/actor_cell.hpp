@@ -19,6 +19,7 @@
 // tail padding of the mailbox's consumer line (static_assert'ed per kind).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "core/actor.hpp"
@@ -33,7 +34,10 @@ struct ActorCell : MB {
   ActorCell* run_queue_next_ = nullptr;  // link for intrusive run queues
   uint32_t live_id_ = 0;
   uint16_t generation_ = 1;
-  uint16_t home_worker_ = 0;  // for policies that bind actors to workers
+  // For policies that bind actors to workers. Atomic (relaxed): a stale
+  // push may read it while a spawn reusing the slot writes it; either value
+  // routes the cell to a worker that dead-letters the stale message.
+  std::atomic<uint16_t> home_worker_{0};
 
   MB& mailbox() noexcept { return *this; }
 };

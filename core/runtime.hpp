@@ -240,7 +240,8 @@ class Runtime final : public RuntimeBase {
     const ActorId id = ActorId::make(slot.index, cell->generation_);
     cell->actor_ = actor.release();
     const uint32_t home = placement >= 0 ? static_cast<uint32_t>(placement) : slot.index;
-    cell->home_worker_ = static_cast<uint16_t>(home % static_cast<uint32_t>(config_.threads));
+    cell->home_worker_.store(static_cast<uint16_t>(home % static_cast<uint32_t>(config_.threads)),
+                             std::memory_order_relaxed);
     cell->owner_id_.store(id.value(), std::memory_order_release);  // pairs with acquire in find/dispatch
     Message start;
     start.type = kTypeStart;

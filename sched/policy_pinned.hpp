@@ -1,6 +1,9 @@
 // policy_pinned.hpp: the `pinned` policy: every actor runs on one worker,
 // its home (cell->home_worker_: the slot index modulo threads, or chosen at
-// spawn with spawn_on). No stealing.
+// spawn with spawn_on). No stealing. One exception, by design of slot
+// reuse: a stale message pushed to a freed slot may queue the cell on the
+// old home just as a new actor is spawned there; that worker runs one turn
+// of it, and after_turn() sends it to its real home.
 //
 // Per worker: a private FIFO for actors made runnable by the worker itself
 // (no atomics at all: only the owner touches it), and a moodycamel queue for
@@ -61,7 +64,7 @@ class PinnedPolicy {
   }
 
   void schedule(Cell* cell, WorkerState* w) noexcept {
-    WorkerState& home = *workers_[cell->home_worker_ % workers_.size()];
+    WorkerState& home = *workers_[cell->home_worker_.load(std::memory_order_relaxed) % workers_.size()];
     if (&home == w) {
       w->private_fifo.push_back(cell);  // runs after this turn; nobody to wake
       return;
@@ -101,6 +104,12 @@ class PinnedPolicy {
   }
 
   Cell* after_turn(WorkerState& w, Cell* cell) noexcept {
+    // A cell can reach a foreign worker only through a stale message that
+    // raced with the slot's reuse (its home changed); send it home.
+    if (cell->home_worker_.load(std::memory_order_relaxed) % workers_.size() != static_cast<std::size_t>(w.index)) {
+      schedule(cell, &w);
+      return nullptr;
+    }
     if (w.private_fifo.empty() && w.queued.load(std::memory_order_relaxed) <= 0) return cell;
     w.private_fifo.push_back(cell);
     return nullptr;
