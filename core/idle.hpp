@@ -36,6 +36,7 @@
 #include <cstdint>
 
 #include "core/cache_line.hpp"
+#include "perf/clock.hpp"
 
 namespace actorlab::core {
 
@@ -115,6 +116,41 @@ class IdleWorkers {
   std::atomic<uint32_t> sleepers_{0};
   std::atomic<bool> waking_{false};
   alignas(kCacheLine) std::atomic<uint32_t> epoch_{0};  // the futex word
+};
+
+// The grace rule of one search: a lone queued actor (hint == 1) is left for
+// grace_ns to the worker that queued it, which usually takes it within
+// ~100 ns, so a request/reply pair stays on one core; two or more queued
+// actors are taken at once. Owned by the searching worker.
+class SearchGrace {
+ public:
+  explicit SearchGrace(uint32_t grace_ns) noexcept : grace_ns_(grace_ns) {}
+
+  // Should the searcher try to take work now, given the queued hint?
+  bool should_take(int64_t queued) noexcept {
+    if (queued <= 0) {
+      since_ns_ = 0;
+      return false;
+    }
+    if (queued > 1 || grace_ns_ == 0 || at_once_) return true;
+    const uint64_t now = perf::now_ns();
+    if (since_ns_ == 0) {
+      since_ns_ = now;
+      return false;
+    }
+    return now - since_ns_ >= grace_ns_;
+  }
+  // The final look before parking saw work: the owner had its chance.
+  void take_at_once() noexcept { at_once_ = true; }
+  void reset() noexcept {
+    since_ns_ = 0;
+    at_once_ = false;
+  }
+
+ private:
+  uint32_t grace_ns_;
+  bool at_once_ = false;
+  uint64_t since_ns_ = 0;
 };
 
 }  // namespace actorlab::core

@@ -21,7 +21,6 @@
 
 #include <array>
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 
 #include "core/config.hpp"
@@ -50,12 +49,6 @@ std::size_t batch_for(const core::BatchKnob& knob, int weight, Cell& cell) noexc
   if (weight < 0) return 1;
   const std::size_t n = cell.size_hint() >> weight;
   return n > 0 ? n : 1;
-}
-
-inline uint64_t steady_ns() noexcept {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                   std::chrono::steady_clock::now().time_since_epoch())
-                                   .count());
 }
 
 template <template <class> class RunQueueT>
@@ -90,14 +83,9 @@ struct Skynet {
       if (idle_.queued_hint() > 0 && pop(w, cell)) return cell;
       idle_.begin_search();
       uint32_t polls = 0;
-      uint64_t lone_since = 0;  // when the search first saw exactly one queued actor
+      core::SearchGrace grace(grace_ns_);
       for (;;) {
-        const int64_t queued = idle_.queued_hint();
-        if (queued > 1 || (queued == 1 && grace_elapsed(lone_since))) {
-          if (pop(w, cell)) return found(w, cell);
-        } else if (queued <= 0) {
-          lone_since = 0;
-        }
+        if (grace.should_take(idle_.queued_hint()) && pop(w, cell)) return found(w, cell);
         // acquire: pairs with the release store in Runtime::stop().
         if (stopping.load(std::memory_order_acquire)) return found(w, nullptr);
         if (++polls < spin_) {
@@ -111,13 +99,13 @@ struct Skynet {
         }
         if (idle_.queued_now() || queue_.maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
           idle_.cancel_park();
-          lone_since = 1;  // queued work seen at the last look: take it without grace
+          grace.take_at_once();
           continue;
         }
         w.counters->parks.add();
         idle_.park(ticket);
         polls = 0;
-        lone_since = 0;
+        grace.reset();
       }
     }
 
@@ -143,17 +131,6 @@ struct Skynet {
     Cell* found(WorkerState& w, Cell* cell) noexcept {
       if (idle_.end_search_found_work() && cell != nullptr) w.counters->wakeups.add();
       return cell;
-    }
-
-    // First call starts the clock; true once grace_ns_ has passed since.
-    bool grace_elapsed(uint64_t& since) const noexcept {
-      if (grace_ns_ == 0 || since == 1) return true;
-      const uint64_t now = steady_ns();
-      if (since == 0) {
-        since = now;
-        return false;
-      }
-      return now - since >= grace_ns_;
     }
 
     core::BatchKnob batch_;

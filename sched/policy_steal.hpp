@@ -165,16 +165,11 @@ class StealPolicy {
     Cell* cell = nullptr;
     bool searching = idle_.try_begin_search(search_limit_);
     uint32_t polls = 0;
-    uint64_t lone_since = 0;
+    core::SearchGrace grace(grace_ns_);
     for (;;) {
-      if (searching) {
-        const int64_t queued = idle_.queued_hint();
-        if (queued > 1 || (queued == 1 && grace_elapsed(lone_since))) {
-          if (pop_local(w, cell) || pop_injection(w, cell) || steal(w, cell)) return found(w, cell);
-        } else if (queued <= 0) {
-          lone_since = 0;
-        }
-      }
+      if (searching && grace.should_take(idle_.queued_hint()) &&
+          (pop_local(w, cell) || pop_injection(w, cell) || steal(w, cell)))
+        return found(w, cell);
       // acquire: pairs with the release store in Runtime::stop().
       if (stopping.load(std::memory_order_acquire)) return searching ? found(w, nullptr) : nullptr;
       if (searching && ++polls < spin_) {
@@ -190,29 +185,19 @@ class StealPolicy {
       searching = true;  // cancel_park() and park() both return us to searching
       if (idle_.queued_now() || injection_.maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
         idle_.cancel_park();
-        lone_since = 1;  // work was there at the last look: take it without grace
+        grace.take_at_once();
         continue;
       }
       w.counters->parks.add();
       idle_.park(ticket);
       polls = 0;
-      lone_since = 0;
+      grace.reset();
     }
   }
 
   Cell* found(WorkerState& w, Cell* cell) noexcept {
     if (idle_.end_search_found_work() && cell != nullptr) w.counters->wakeups.add();
     return cell;
-  }
-
-  bool grace_elapsed(uint64_t& since) const noexcept {
-    if (grace_ns_ == 0 || since == 1) return true;
-    const uint64_t now = steady_ns();
-    if (since == 0) {
-      since = now;
-      return false;
-    }
-    return now - since >= grace_ns_;
   }
 
   core::BatchKnob batch_;
