@@ -52,6 +52,8 @@ class Registry {
 
   // The cell of a live actor, or nullptr for a dead, stale or unknown id.
   Cell* find(ActorId id) const noexcept {
+    // kNoActor (0) must not match a free slot 0, whose owner_id_ is also 0.
+    if (!id.valid()) return nullptr;
     Cell* cell = cell_at(id.index());
     // acquire: pairs with the release store of owner_id_ in spawn.
     if (cell == nullptr || cell->owner_id_.load(std::memory_order_acquire) != id.value())
