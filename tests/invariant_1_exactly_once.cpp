@@ -404,7 +404,7 @@ TEST_P(ExactlyOnce, ThrowingActorAnswersTheSenderAndKeepsRunning) {
 // this targets fails one test instead of aborting the binary.
 
 struct NoActorShared {
-  Tally replies_sent, destroyed;
+  Tally replies_sent, destroyed, errors;
   std::atomic<int> reply_status{-1};
 };
 
@@ -415,6 +415,10 @@ class Replier final : public actorlab::core::Actor {
   void on_message(Context& ctx, Message& msg) override {
     if (msg.type == kExit) {
       ctx.exit();
+      return;
+    }
+    if (msg.type == actorlab::core::kTypeError) {  // its reply to nobody came back: answer no more
+      s_.errors.add();
       return;
     }
     // msg.source is kNoActor: the request came from outside the actors.
@@ -441,6 +445,8 @@ void reply_to_outside_after_slot_zero_freed(const EngineParam& param) {
   ASSERT_EQ(engine->send(replier, kRequest, uint64_t{7}, 9), SendStatus::kOk);
   ASSERT_TRUE(wait_until([&] { return s.replies_sent.get() == 1; }));
   EXPECT_EQ(s.reply_status.load(), static_cast<int>(SendStatus::kDeadTarget));
+  // The replier is alive, so its failed reply comes back to it as an error.
+  EXPECT_TRUE(wait_until([&] { return s.errors.get() == 1; }));
   // Give a worker the chance to dispatch whatever was queued for slot 0.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   engine->stop();
