@@ -49,6 +49,7 @@ void add_knob(CLI::App& app, BenchFlags& flags, const std::string& key, const st
   app.add_option_function<std::string>(
          "--" + key, [&flags, key](const std::string& v) { actorlab::bench::set_flag(flags, key, v); }, help)
       ->default_str(default_text)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // a later flag wins (scripts/bench "$@")
       ->type_name("");
 }
 

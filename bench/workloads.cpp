@@ -9,9 +9,15 @@
 //   skynet:   a root spawns 10 children, recursively, down to N leaves; each
 //             leaf replies its ordinal, each node the sum of its children;
 //             the root checks the sum N(N-1)/2 (499999500000 for 1M).
+//   ring:     503 actors pass a token N hops; the hop counts must add up
+//             and the token must end at member N mod 503.
+//   fanout:   1 actor sends N/1000 messages to each of 1000 actors, which
+//             check their order and ack when complete.
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <memory>
+#include <vector>
 
 #include "bench/workload.hpp"
 #include "core/actor.hpp"
@@ -276,6 +282,145 @@ WorkloadResult run_skynet(const core::Config& config, uint64_t leaves) {
   return r;
 }
 
+// ---- ring ----
+// 503 actors in a ring pass one token N hops (the "thread ring" benchmark).
+constexpr uint32_t kToken = core::kFirstUserType + 5;
+constexpr uint64_t kRingSize = 503;
+
+struct RingShared {
+  Probe& probe;
+  std::vector<ActorId> members;  // filled before start(); read-only after
+  std::vector<uint64_t> hops;    // hops[i]: written only by member i
+};
+
+class RingMember final : public core::Actor {
+ public:
+  RingMember(RingShared& ring, std::size_t index) : ring_(ring), index_(index) {}
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type != kToken) return;
+    const uint64_t remaining = msg.as<uint64_t>();
+    if (remaining == 0) {
+      ring_.probe.end_ns = perf::now_ns();
+      uint64_t total = 0;
+      for (uint64_t h : ring_.hops) total += h;  // every other member is idle: the token is here
+      ring_.probe.operations = total;
+      if (index_ != total % kRingSize)
+        ring_.probe.error = "ring: the token ended at member " + std::to_string(index_) + " after " +
+                            std::to_string(total) + " hops";
+      ctx.signal_done(ring_.probe.error.empty() ? 0 : 1);
+      return;
+    }
+    ++ring_.hops[index_];
+    ctx.send(ring_.members[(index_ + 1) % kRingSize], kToken, remaining - 1);
+  }
+
+ private:
+  RingShared& ring_;
+  std::size_t index_;
+};
+
+class RingStarter final : public core::Actor {
+ public:
+  RingStarter(RingShared& ring, uint64_t hops) : ring_(ring), hops_(hops) {}
+  void on_start(Context& ctx) override {
+    ring_.probe.start_ns = perf::now_ns();
+    ctx.send(ring_.members[0], kToken, hops_);
+    ctx.exit();
+  }
+  void on_message(Context&, Message&) override {}
+
+ private:
+  RingShared& ring_;
+  uint64_t hops_;
+};
+
+WorkloadResult run_ring(const core::Config& config, uint64_t hops) {
+  std::unique_ptr<RingShared> ring;
+  WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+    ring.reset(new RingShared{probe, {}, std::vector<uint64_t>(kRingSize, 0)});
+    for (std::size_t i = 0; i < kRingSize; ++i) ring->members.push_back(engine.spawn<RingMember>(*ring, i));
+    engine.spawn<RingStarter>(*ring, hops);
+  });
+  if (r.ok && r.operations != hops) {
+    r.ok = false;
+    r.error = "ring: " + std::to_string(r.operations) + " hops counted, " + std::to_string(hops) + " sent";
+  }
+  return r;
+}
+
+// ---- fanout ----
+// One actor sends kFanoutPer messages to each of kFanoutWidth actors (one
+// round of one message each per turn); each checks its sequence and acks
+// once it has all of them.
+constexpr uint32_t kRound = core::kFirstUserType + 6;
+constexpr uint32_t kAck = core::kFirstUserType + 7;
+constexpr uint64_t kFanoutWidth = 1000;
+
+class FanoutReceiver final : public core::Actor {
+ public:
+  FanoutReceiver(ActorId root, uint64_t expected) : root_(root), expected_(expected) {}
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type != kRound) return;
+    const bool in_order = msg.as<uint64_t>() == received_;
+    ++received_;
+    if (!in_order) ok_ = false;
+    if (received_ == expected_) ctx.send(root_, kAck, uint8_t{ok_});
+  }
+
+ private:
+  ActorId root_;
+  uint64_t expected_;
+  uint64_t received_ = 0;
+  bool ok_ = true;
+};
+
+class FanoutRoot final : public core::Actor {
+ public:
+  FanoutRoot(Probe& probe, uint64_t per_receiver) : probe_(probe), per_(per_receiver) {}
+  void on_start(Context& ctx) override {
+    for (uint64_t i = 0; i < kFanoutWidth; ++i) {
+      receivers_.push_back(ctx.spawn<FanoutReceiver>(ctx.self(), per_));
+      if (!receivers_.back()) {
+        probe_.error = "fanout: spawn failed";
+        ctx.signal_done(1);
+        return;
+      }
+    }
+    probe_.start_ns = perf::now_ns();
+    ctx.send(ctx.self(), kMore, uint8_t{0});
+  }
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type == kMore) {
+      for (ActorId r : receivers_) ctx.send(r, kRound, round_);
+      if (++round_ < per_) ctx.send(ctx.self(), kMore, uint8_t{0});
+    } else if (msg.type == kAck) {
+      if (msg.as<uint8_t>() == 0) probe_.error = "fanout: a receiver saw its messages out of order";
+      if (++acks_ == kFanoutWidth) {
+        probe_.end_ns = perf::now_ns();
+        probe_.operations = kFanoutWidth * per_;
+        ctx.signal_done(probe_.error.empty() ? 0 : 1);
+      }
+    }
+  }
+
+ private:
+  Probe& probe_;
+  uint64_t per_;
+  uint64_t round_ = 0;
+  uint64_t acks_ = 0;
+  std::vector<ActorId> receivers_;
+};
+
+WorkloadResult run_fanout(const core::Config& config, uint64_t total) {
+  const uint64_t per = total / kFanoutWidth;
+  if (per == 0) {
+    WorkloadResult r;
+    r.error = "fanout: --count must be at least " + std::to_string(kFanoutWidth);
+    return r;
+  }
+  return run_on_engine(config, [&](core::Engine& engine, Probe& probe) { engine.spawn<FanoutRoot>(probe, per); });
+}
+
 }  // namespace
 
 const std::vector<Workload>& workloads() {
@@ -286,6 +431,9 @@ const std::vector<Workload>& workloads() {
        "send to dispatch (1 in 64 sampled)", 10'000'000, run_flood},
       {"skynet", "root spawns 10 children recursively down to N leaves; sums ordinals", "leaf", "",
        1'000'000, run_skynet},
+      {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000, run_ring},
+      {"fanout", "1 actor sends N/1000 messages to each of 1000 actors; each acks when complete", "message", "",
+       1'000'000, run_fanout},
   };
   return list;
 }
