@@ -11,6 +11,7 @@
 #include <map>
 
 #include "bench/workload.hpp"
+#include "core/alloc.hpp"
 #include "perf/clock.hpp"
 #include "perf/histogram.hpp"
 #include "perf/machine.hpp"
@@ -123,6 +124,7 @@ int run_bench(const BenchOptions& options) {
                            {"actorlab_workload_counts", counts},
                            {"actorlab_repetitions", options.repetitions},
                            {"actorlab_order", "interleaved per repetition"},
+                           {"actorlab_allocator", core::to_string(core::current_allocator())},
                            {"actorlab_command", options.command_line}};
 
   const std::size_t total = cells.size() * static_cast<std::size_t>(options.repetitions);

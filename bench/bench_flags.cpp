@@ -54,6 +54,11 @@ void set_flag(BenchFlags& f, const std::string& key, const std::string& value) {
   else if (key == "runqueue") f.runqueue = value;
   else if (key == "batch") f.batch = value;
   else if (key == "pin") f.pin = value;
+  else if (key == "alloc") {
+    if (value != "mimalloc" && value != "system")
+      throw core::ConfigError(fmt::format("alloc: unknown '{}'; valid: mimalloc, system (one per run)", value));
+    f.alloc = value;
+  }
   else if (key == "spin") f.spin = to_u32(value, key);
   else if (key == "grace") f.grace_ns = to_u32(value, key);
   else if (key == "max-actors") f.max_actors = to_u32(value, key);
@@ -62,7 +67,7 @@ void set_flag(BenchFlags& f, const std::string& key, const std::string& value) {
   else if (key == "out") f.out_path = value;
   else
     throw core::ConfigError(fmt::format(
-        "unknown key '{}'; valid: workload, policy, threads, mailbox, runqueue, batch, pin, spin, grace, "
+        "unknown key '{}'; valid: workload, policy, threads, mailbox, runqueue, batch, pin, alloc, spin, grace, "
         "max-actors, repetitions, count, out",
         key));
   f.given.insert(key);

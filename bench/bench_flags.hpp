@@ -22,6 +22,7 @@ struct BenchFlags {
   std::string runqueue = "lockfree";
   std::string batch = "weights";
   std::string pin = "none";
+  std::string alloc = "mimalloc";  // process-wide: one value per run (core/alloc.hpp)
   uint32_t spin = core::Config::kDefaultSpin;
   uint32_t grace_ns = core::Config::kDefaultGraceNs;
   uint32_t max_actors = core::Config{}.max_actors;

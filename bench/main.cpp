@@ -12,6 +12,7 @@
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
 #include "bench/workload.hpp"
+#include "core/alloc.hpp"
 #include "perf/machine.hpp"
 #include "sched/select.hpp"
 
@@ -75,6 +76,9 @@ int main(int argc, char** argv) {
   add_knob(*bench, flags, "grace", "ns a searching worker leaves a lone queued actor to the worker that queued it",
            std::to_string(actorlab::core::Config::kDefaultGraceNs));
   add_knob(*bench, flags, "pin", "bind workers to CPUs: none | cores | LIST (e.g. 0,1)", "none");
+  add_knob(*bench, flags, "alloc",
+           "allocator for messages and nodes, for the whole run: mimalloc | system (glibc malloc)",
+           actorlab::core::to_string(actorlab::core::current_allocator()));
   add_knob(*bench, flags, "max-actors", "registry capacity (1-2097152)", std::to_string(flags.max_actors));
   add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
   add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
@@ -101,6 +105,12 @@ int main(int argc, char** argv) {
   try {
     if (!config_path.empty()) actorlab::bench::apply_config_file(config_path, flags);
     options.configs = actorlab::bench::build_configs(flags);
+    const auto alloc = flags.alloc == "system" ? actorlab::core::AllocatorKind::kSystem
+                                               : actorlab::core::AllocatorKind::kMimalloc;
+    // Before any engine exists: memory must be freed by the allocator that gave it.
+    if (flags.given.count("alloc") && !actorlab::core::select_allocator(alloc))
+      throw actorlab::core::ConfigError(
+          "alloc: mimalloc is not in this build (configured with -Dallocator=system)");
   } catch (const actorlab::core::ConfigError& e) {
     std::fprintf(stderr, "actorlab bench: %s\n", e.what());
     return 2;

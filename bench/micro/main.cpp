@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
 
   const auto machine = actorlab::perf::read_machine_info();
   benchmark::AddCustomContext("actorlab_commit", machine.commit);
-  benchmark::AddCustomContext("allocator", actorlab::core::kAllocatorName);
+  benchmark::AddCustomContext("allocator", actorlab::core::to_string(actorlab::core::current_allocator()));
   benchmark::AddCustomContext("cpu_governor", machine.governor);
   benchmark::AddCustomContext("pin", options.pin_spec);
 
