@@ -1,4 +1,4 @@
-// message.cpp: payload allocation for Message (mimalloc for heap payloads).
+// message.cpp: the heap path of Message payloads (core/alloc.hpp: mimalloc or system).
 #include "core/message.hpp"
 
 #include "core/alloc.hpp"

@@ -2,7 +2,7 @@
 //
 // A Message is source, target, session, type and a byte payload. Payloads of
 // up to kInlineBytes live inside the message; larger ones are owned on the
-// heap (mimalloc) and freed with the message. Messages are move-only, so a
+// heap (core/alloc.hpp) and freed with the message. Messages are move-only, so a
 // payload has exactly one owner at a time and nothing leaks (invariant 1).
 // The type is 56 bytes so that a mailbox node (link + message) is one cache
 // line. Not thread-safe: a message belongs to one thread at a time and moves
