@@ -36,6 +36,7 @@
 #include <cstdint>
 
 #include "core/cache_line.hpp"
+#include "core/counters.hpp"
 #include "perf/clock.hpp"
 
 namespace actorlab::core {
@@ -152,5 +153,51 @@ class SearchGrace {
   bool at_once_ = false;
   uint64_t since_ns_ = 0;
 };
+
+// The search-then-park loop of a worker that found no work, shared by the
+// policies that use IdleWorkers. `searching`: the caller joined the
+// searchers (begin_search or a successful try_begin_search). take(cell)
+// looks everywhere the policy lets this worker take work from (its queues,
+// victims); maybe_nonempty() is the policy's non-linearizable queue's own
+// "is anything in flight" check. While searching, it takes work when
+// SearchGrace allows, polls `spin` times, then parks after a final take()
+// and a final look at the seq_cst hint and maybe_nonempty() (invariant 5).
+// Returns the cell to run, or nullptr once `stopping` is set.
+template <class Cell, class Take, class MaybeNonempty>
+Cell* search_then_park(IdleWorkers& idle, WorkerCounters& counters, const std::atomic<bool>& stopping,
+                       uint32_t spin, uint32_t grace_ns, bool searching, Take&& take,
+                       MaybeNonempty&& maybe_nonempty) noexcept {
+  Cell* cell = nullptr;
+  auto found = [&](Cell* c) noexcept {
+    if (idle.end_search_found_work() && c != nullptr) counters.wakeups.add();
+    return c;
+  };
+  uint32_t polls = 0;
+  SearchGrace grace(grace_ns);
+  for (;;) {
+    if (searching && grace.should_take(idle.queued_hint()) && take(cell)) return found(cell);
+    // acquire: pairs with the release store in Runtime::stop().
+    if (stopping.load(std::memory_order_acquire)) return searching ? found(nullptr) : nullptr;
+    if (searching && ++polls < spin) {
+      cpu_relax();
+      continue;
+    }
+    const uint32_t ticket = idle.prepare_park(searching);
+    if (take(cell)) {  // the final look everywhere this worker may take work from
+      idle.cancel_park();
+      return found(cell);
+    }
+    searching = true;  // cancel_park() and park() both return the worker to searching
+    if (idle.queued_now() || maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
+      idle.cancel_park();
+      grace.take_at_once();
+      continue;
+    }
+    counters.parks.add();
+    idle.park(ticket);
+    polls = 0;
+    grace.reset();
+  }
+}
 
 }  // namespace actorlab::core

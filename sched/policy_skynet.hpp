@@ -82,31 +82,9 @@ struct Skynet {
       Cell* cell = nullptr;
       if (idle_.queued_hint() > 0 && pop(w, cell)) return cell;
       idle_.begin_search();
-      uint32_t polls = 0;
-      core::SearchGrace grace(grace_ns_);
-      for (;;) {
-        if (grace.should_take(idle_.queued_hint()) && pop(w, cell)) return found(w, cell);
-        // acquire: pairs with the release store in Runtime::stop().
-        if (stopping.load(std::memory_order_acquire)) return found(w, nullptr);
-        if (++polls < spin_) {
-          core::cpu_relax();
-          continue;
-        }
-        const uint32_t ticket = idle_.prepare_park();
-        if (pop(w, cell)) {
-          idle_.cancel_park();
-          return found(w, cell);
-        }
-        if (idle_.queued_now() || queue_.maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
-          idle_.cancel_park();
-          grace.take_at_once();
-          continue;
-        }
-        w.counters->parks.add();
-        idle_.park(ticket);
-        polls = 0;
-        grace.reset();
-      }
+      return core::search_then_park<Cell>(
+          idle_, *w.counters, stopping, spin_, grace_ns_, /*searching=*/true,
+          [&](Cell*& c) noexcept { return pop(w, c); }, [&]() noexcept { return queue_.maybe_nonempty(); });
     }
 
     Cell* after_turn(WorkerState& w, Cell* cell) noexcept {
@@ -126,11 +104,6 @@ struct Skynet {
       if (!queue_.try_pop(&w.handle, cell)) return false;
       idle_.on_pop();
       return true;
-    }
-
-    Cell* found(WorkerState& w, Cell* cell) noexcept {
-      if (idle_.end_search_found_work() && cell != nullptr) w.counters->wakeups.add();
-      return cell;
     }
 
     core::BatchKnob batch_;

@@ -162,42 +162,10 @@ class StealPolicy {
   }
 
   Cell* search(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
-    Cell* cell = nullptr;
-    bool searching = idle_.try_begin_search(search_limit_);
-    uint32_t polls = 0;
-    core::SearchGrace grace(grace_ns_);
-    for (;;) {
-      if (searching && grace.should_take(idle_.queued_hint()) &&
-          (pop_local(w, cell) || pop_injection(w, cell) || steal(w, cell)))
-        return found(w, cell);
-      // acquire: pairs with the release store in Runtime::stop().
-      if (stopping.load(std::memory_order_acquire)) return searching ? found(w, nullptr) : nullptr;
-      if (searching && ++polls < spin_) {
-        core::cpu_relax();
-        continue;
-      }
-      const uint32_t ticket = idle_.prepare_park(searching);
-      // Final look everywhere this worker may take work from (invariant 5).
-      if (pop_local(w, cell) || pop_injection(w, cell) || steal(w, cell)) {
-        idle_.cancel_park();
-        return found(w, cell);
-      }
-      searching = true;  // cancel_park() and park() both return us to searching
-      if (idle_.queued_now() || injection_.maybe_nonempty() || stopping.load(std::memory_order_acquire)) {
-        idle_.cancel_park();
-        grace.take_at_once();
-        continue;
-      }
-      w.counters->parks.add();
-      idle_.park(ticket);
-      polls = 0;
-      grace.reset();
-    }
-  }
-
-  Cell* found(WorkerState& w, Cell* cell) noexcept {
-    if (idle_.end_search_found_work() && cell != nullptr) w.counters->wakeups.add();
-    return cell;
+    return core::search_then_park<Cell>(
+        idle_, *w.counters, stopping, spin_, grace_ns_, idle_.try_begin_search(search_limit_),
+        [&](Cell*& c) noexcept { return pop_local(w, c) || pop_injection(w, c) || steal(w, c); },
+        [&]() noexcept { return injection_.maybe_nonempty(); });
   }
 
   core::BatchKnob batch_;
