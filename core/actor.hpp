@@ -20,6 +20,7 @@
 #include "core/actor_id.hpp"
 #include "core/counters.hpp"
 #include "core/message.hpp"
+#include "core/services.hpp"
 
 namespace actorlab::core {
 
@@ -60,6 +61,17 @@ class RuntimeBase {
   virtual std::optional<int64_t> wait_done(std::chrono::nanoseconds timeout) = 0;
   virtual RuntimeStats stats() const = 0;
   virtual int threads() const noexcept = 0;
+
+  // The services an engine attaches before start() (core/services.hpp);
+  // nullptr where none is attached.
+  TimerApi* timers() const noexcept { return timers_; }
+  SocketApi* sockets() const noexcept { return sockets_; }
+  void attach_timers(TimerApi* timers) noexcept { timers_ = timers; }
+  void attach_sockets(SocketApi* sockets) noexcept { sockets_ = sockets; }
+
+ private:
+  TimerApi* timers_ = nullptr;
+  SocketApi* sockets_ = nullptr;
 };
 
 class Context {
@@ -117,6 +129,18 @@ class Context {
   // become dead letters (their live senders get kTypeError).
   void exit() noexcept { exit_requested_ = true; }
   bool exit_requested() const noexcept { return exit_requested_; }
+
+  // A kTypeTimeout message with `session` arrives after `delay` (never
+  // earlier). False if no timer service is attached or it is stopping.
+  bool timeout(std::chrono::nanoseconds delay, uint32_t session) noexcept {
+    TimerApi* timers = runtime_->timers();
+    return timers != nullptr && timers->add(self_, delay, session);
+  }
+  void cancel_timeout(uint32_t session) noexcept {
+    if (TimerApi* timers = runtime_->timers()) timers->cancel(self_, session);
+  }
+  // The socket service, or nullptr where the engine has no net thread.
+  SocketApi* sockets() const noexcept { return runtime_->sockets(); }
 
   // Wakes Engine::wait_done() with a result (the first call wins).
   void signal_done(int64_t result = 0) noexcept { runtime_->signal_done(result); }

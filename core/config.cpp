@@ -60,6 +60,12 @@ void Config::validate() const {
                                   ActorId::kMaxIndex + 1));
   if (batch.kind == BatchKnob::Kind::kFixed && batch.n == 0)
     throw ConfigError("batch: must be at least 1");
+  if (timer_tick_ns < 1000 || timer_tick_ns > 1'000'000'000)
+    throw ConfigError(fmt::format("timer-tick: {} ns is out of range [1000, 1000000000]", timer_tick_ns));
+  if (backend != "epoll" && backend != "uring")
+    throw ConfigError(fmt::format("backend: unknown '{}'; valid: epoll, uring", backend));
+  if (net != "thread" && net != "worker")
+    throw ConfigError(fmt::format("net: unknown '{}'; valid: thread, worker", net));
   (void)resolve_pin(pin, threads);  // throws for a bad list
 }
 
@@ -74,6 +80,9 @@ nlohmann::json Config::to_json() const {
       {"grace_ns", grace_ns},
       {"pin", pin},
       {"max_actors", max_actors},
+      {"timer_tick_ns", timer_tick_ns},
+      {"backend", backend},
+      {"net", net},
   };
 }
 

@@ -54,6 +54,14 @@ struct Config {
   uint32_t grace_ns = kDefaultGraceNs;
   std::string pin = "none";  // none | cores | LIST (core/affinity.hpp)
   uint32_t max_actors = ActorId::kMaxIndex + 1;  // registry capacity
+  // Timer wheel tick (skynet: 10 ms). A timeout fires on the first tick at
+  // or after its deadline, so it is late by up to one tick, never early.
+  uint64_t timer_tick_ns = 1'000'000;
+  // Network: io backend (epoll | uring) and who drives it: `thread` is
+  // skynet's dedicated net thread, `worker` lets an idle worker poll the
+  // backend instead of parking. Names resolved in io/, not here.
+  std::string backend = "epoll";
+  std::string net = "thread";
 
   // Checks the ranges of core's knobs; throws ConfigError naming the knob.
   void validate() const;

@@ -4,12 +4,16 @@
 // and forwards to it. Lifecycle: construct, spawn the first actors, start(),
 // wait_done(), stop() (also run by the destructor). After stop, send and
 // spawn are refused (kStopped / kNoActor) and counted.
+// Services (core/services.hpp: the timer thread, the net thread) are owned
+// here too: started after the workers in attach order, stopped before them
+// in reverse order.
 // Threads: call from the owning thread; send() and spawn() from any thread.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "core/actor.hpp"
 #include "core/config.hpp"
@@ -24,10 +28,24 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
   ~Engine() { stop(); }
 
-  void start() { runtime_->start(); }
+  void start() {
+    runtime_->start();
+    for (auto& service : services_) service->start();
+  }
   void stop() noexcept {
+    for (auto it = services_.rbegin(); it != services_.rend(); ++it) (*it)->stop();
     if (runtime_) runtime_->stop();
   }
+
+  // Takes ownership of a service before start(); the caller also attaches
+  // its API to runtime() (attach_timers / attach_sockets).
+  template <class S>
+  S& add_service(std::unique_ptr<S> service) {
+    S& ref = *service;
+    services_.push_back(std::move(service));
+    return ref;
+  }
+  RuntimeBase& runtime() noexcept { return *runtime_; }
 
   template <class A, class... Args>
   ActorId spawn(Args&&... args) {
@@ -54,12 +72,17 @@ class Engine {
   // The result an actor passed to Context::signal_done, or nullopt on timeout.
   std::optional<int64_t> wait_done(std::chrono::nanoseconds timeout) { return runtime_->wait_done(timeout); }
 
-  RuntimeStats stats() const { return runtime_->stats(); }
+  RuntimeStats stats() const {
+    RuntimeStats s = runtime_->stats();
+    for (const auto& service : services_) service->add_stats(s);
+    return s;
+  }
   const Config& config() const noexcept { return config_; }
 
  private:
   Config config_;
   std::unique_ptr<RuntimeBase> runtime_;
+  std::vector<std::unique_ptr<Service>> services_;  // destroyed before runtime_
 };
 
 }  // namespace actorlab::core
