@@ -135,7 +135,9 @@ int run_bench(const BenchOptions& options) {
       const uint64_t count = options.count ? options.count : cell.workload->default_count;
       std::fprintf(stderr, "[%zu/%zu] %s rep %d ...", done + 1, total, cell.name.c_str(), rep + 1);
       std::fflush(stderr);
-      WorkloadResult r = cell.workload->run(cell.config->config, count);
+      WorkloadParams params;
+      params.count = count;
+      WorkloadResult r = cell.workload->run(cell.config->config, params);
       ++done;
       const double eta = clock.elapsed_s() / static_cast<double>(done) * static_cast<double>(total - done);
       if (r.ok) {

@@ -33,13 +33,32 @@ struct WorkloadResult {
   std::map<std::string, double> extras;    // the workload's own figures
 };
 
+// A workload's parameters for one run: the count (in the workload's unit)
+// and named extras (e.g. echo's connections and size), as text from a flag
+// or a suite file. The getters throw core::ConfigError naming the key.
+struct WorkloadParams {
+  uint64_t count = 0;
+  std::map<std::string, std::string> values;
+
+  uint64_t get_u64(const std::string& key, uint64_t fallback, uint64_t min, uint64_t max) const;
+  std::string get_text(const std::string& key, const std::string& fallback) const;
+};
+
+// A named extra parameter a workload accepts (suites reject any other).
+struct ParamSpec {
+  std::string name;
+  std::string description;
+  std::string default_value;
+};
+
 struct Workload {
   std::string name;
   std::string description;
   std::string unit;            // what one operation is
   std::string latency_metric;  // what the histogram measures, empty if none
   uint64_t default_count;
-  std::function<WorkloadResult(const core::Config&, uint64_t count)> run;
+  std::function<WorkloadResult(const core::Config&, const WorkloadParams&)> run;
+  std::vector<ParamSpec> params = {};  // extras beyond the count
 };
 
 const std::vector<Workload>& workloads();

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/workload.hpp"
+#include "bench/workload_support.hpp"
 #include "core/actor.hpp"
 #include "core/alloc.hpp"
 #include "perf/clock.hpp"
@@ -37,68 +38,6 @@ constexpr uint32_t kPong = core::kFirstUserType + 1;
 constexpr uint32_t kData = core::kFirstUserType + 2;
 constexpr uint32_t kMore = core::kFirstUserType + 3;
 constexpr uint32_t kSum = core::kFirstUserType + 4;
-
-// What the actors of one run report back to the harness.
-struct Probe {
-  uint64_t start_ns = 0;
-  uint64_t end_ns = 0;
-  uint64_t operations = 0;
-  std::string error;
-  perf::LatencyHistogram latency;
-  std::atomic<bool> spawn_failed{false};  // any actor may set it
-};
-
-// Resets the kernel's peak-RSS mark so the run's own peak can be read.
-void reset_peak_rss() {
-  core::release_free_memory();
-  std::ofstream("/proc/self/clear_refs") << "5";
-}
-
-uint64_t read_peak_rss() {
-  std::ifstream status("/proc/self/status");
-  std::string key;
-  while (status >> key) {
-    if (key == "VmHWM:") {
-      uint64_t kib = 0;
-      status >> kib;
-      return kib * 1024;
-    }
-    status.ignore(1 << 16, '\n');
-  }
-  return perf::peak_rss_bytes();
-}
-
-// Runs a workload body on a fresh engine and fills the common fields.
-template <class Body>
-WorkloadResult run_on_engine(const core::Config& config, Body&& body) {
-  reset_peak_rss();
-  Probe probe;
-  auto engine = sched::make_engine(config);
-  const uint64_t cpu_before = perf::process_cpu_ns();
-  body(*engine, probe);
-  engine->start();
-  // Generous: the slowest configuration runs in seconds.
-  auto done = engine->wait_done(std::chrono::seconds(120));
-  const uint64_t cpu_after = perf::process_cpu_ns();
-  engine->stop();
-  WorkloadResult r;
-  r.cpu_ns = cpu_after - cpu_before;
-  r.peak_rss_bytes = read_peak_rss();
-  for (const auto& [name, value] : engine->stats().values) r.counters[name] = static_cast<double>(value);
-  engine.reset();
-  if (!done) {
-    r.error = "timed out after 120 s: a message was lost or the run stalled";
-    return r;
-  }
-  if (probe.spawn_failed.load() && probe.error.empty())
-    probe.error = "spawn failed: registry full (raise --max-actors)";
-  r.ok = probe.error.empty();
-  r.error = probe.error;
-  r.operations = probe.operations;
-  r.wall_ns = probe.end_ns - probe.start_ns;
-  if (probe.latency.count() > 0) r.latency = std::move(probe.latency);
-  return r;
-}
 
 // ---- pingpong ----
 class Ponger final : public core::Actor {
@@ -421,21 +360,38 @@ WorkloadResult run_fanout(const core::Config& config, uint64_t total) {
   return run_on_engine(config, [&](core::Engine& engine, Probe& probe) { engine.spawn<FanoutRoot>(probe, per); });
 }
 
+// Adapts a workload whose only parameter is the count.
+std::function<WorkloadResult(const core::Config&, const WorkloadParams&)> count_only(
+    WorkloadResult (*run)(const core::Config&, uint64_t)) {
+  return [run](const core::Config& config, const WorkloadParams& params) { return run(config, params.count); };
+}
+
 }  // namespace
 
 const std::vector<Workload>& workloads() {
   static const std::vector<Workload> list = {
       {"pingpong", "2 actors pass one message back and forth; latency per round trip", "round trip",
-       "round trip (1 in 16 sampled)", 1'000'000, run_pingpong},
+       "round trip (1 in 16 sampled)", 1'000'000, count_only(run_pingpong)},
       {"flood", "1 sender streams messages to 1 receiver without waiting; throughput", "message",
-       "send to dispatch (1 in 64 sampled)", 10'000'000, run_flood},
+       "send to dispatch (1 in 64 sampled)", 10'000'000, count_only(run_flood)},
       {"skynet", "root spawns 10 children recursively down to N leaves; sums ordinals", "leaf", "",
-       1'000'000, run_skynet},
-      {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000, run_ring},
+       1'000'000, count_only(run_skynet)},
+      {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000, count_only(run_ring)},
       {"fanout", "1 actor sends N/1000 messages to each of 1000 actors; each acks when complete", "message", "",
-       1'000'000, run_fanout},
+       1'000'000, count_only(run_fanout)},
   };
   return list;
+}
+
+uint64_t WorkloadParams::get_u64(const std::string& key, uint64_t fallback, uint64_t min, uint64_t max) const {
+  auto it = values.find(key);
+  if (it == values.end()) return fallback;
+  return core::parse_unsigned(it->second, min, max, key);
+}
+
+std::string WorkloadParams::get_text(const std::string& key, const std::string& fallback) const {
+  auto it = values.find(key);
+  return it == values.end() ? fallback : it->second;
 }
 
 const Workload* find_workload(const std::string& name) {
