@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "bench/workload.hpp"
+#include "core/alloc.hpp"
 #include "sched/select.hpp"
 
 namespace actorlab::bench {
@@ -62,13 +63,22 @@ void set_flag(BenchFlags& f, const std::string& key, const std::string& value) {
   else if (key == "spin") f.spin = to_u32(value, key);
   else if (key == "grace") f.grace_ns = to_u32(value, key);
   else if (key == "max-actors") f.max_actors = to_u32(value, key);
+  else if (key == "backend") {
+    if (value != "epoll" && value != "uring")
+      throw core::ConfigError(fmt::format("backend: unknown '{}'; valid: epoll, uring", value));
+    f.backend = value;
+  } else if (key == "net") {
+    if (value != "thread" && value != "worker")
+      throw core::ConfigError(fmt::format("net: unknown '{}'; valid: thread, worker", value));
+    f.net = value;
+  } else if (key == "timer-tick") f.timer_tick_ns = core::parse_unsigned(value, 1000, 1'000'000'000, "timer-tick (ns)");
   else if (key == "repetitions") f.repetitions = static_cast<int>(core::parse_unsigned(value, 1, 1000, key));
   else if (key == "count") f.count = core::parse_unsigned(value, 0, UINT64_MAX, key);
   else if (key == "out") f.out_path = value;
   else
     throw core::ConfigError(fmt::format(
         "unknown key '{}'; valid: workload, policy, threads, mailbox, runqueue, batch, pin, alloc, spin, grace, "
-        "max-actors, repetitions, count, out",
+        "max-actors, backend, net, timer-tick, repetitions, count, out",
         key));
   f.given.insert(key);
 }
@@ -90,6 +100,14 @@ void apply_config_file(const std::string& path, BenchFlags& flags) {
       throw core::ConfigError(fmt::format("{}:{}: key '{}': {}", path, node.source().begin.line, name, e.what()));
     }
   }
+}
+
+void apply_allocator(const BenchFlags& flags) {
+  if (!flags.given.count("alloc")) return;
+  const auto kind = flags.alloc == "system" ? core::AllocatorKind::kSystem : core::AllocatorKind::kMimalloc;
+  // Before any engine exists: memory must be freed by the allocator that gave it.
+  if (!core::select_allocator(kind))
+    throw core::ConfigError("alloc: mimalloc is not in this build (configured with -Dallocator=system)");
 }
 
 std::vector<LabeledConfig> build_configs(const BenchFlags& f) {
@@ -129,6 +147,18 @@ std::vector<LabeledConfig> build_configs(const BenchFlags& f) {
       if (f.given.count("pin")) {
         c.pin = f.pin;
         lc.label += "/pin:" + f.pin;
+      }
+      if (f.given.count("backend")) {
+        c.backend = f.backend;
+        lc.label += "/backend:" + f.backend;
+      }
+      if (f.given.count("net")) {
+        c.net = f.net;
+        lc.label += "/net:" + f.net;
+      }
+      if (f.given.count("timer-tick")) {
+        c.timer_tick_ns = f.timer_tick_ns;
+        lc.label += fmt::format("/timer-tick:{}", f.timer_tick_ns);
       }
       if (f.given.count("spin")) {
         c.spin = f.spin;

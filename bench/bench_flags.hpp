@@ -26,6 +26,9 @@ struct BenchFlags {
   uint32_t spin = core::Config::kDefaultSpin;
   uint32_t grace_ns = core::Config::kDefaultGraceNs;
   uint32_t max_actors = core::Config{}.max_actors;
+  std::string backend = "epoll";   // io backend: epoll | uring
+  std::string net = "thread";      // who drives it: thread | worker
+  uint64_t timer_tick_ns = core::Config{}.timer_tick_ns;
   int repetitions = 5;
   uint64_t count = 0;
   std::string out_path;
@@ -39,6 +42,10 @@ void apply_config_file(const std::string& path, BenchFlags& flags);
 
 // Sets one knob from its text form; throws core::ConfigError.
 void set_flag(BenchFlags& flags, const std::string& key, const std::string& value);
+
+// Selects the process-wide allocator when --alloc was given; call before
+// any engine exists. Throws core::ConfigError when mimalloc is not built in.
+void apply_allocator(const BenchFlags& flags);
 
 // Validates the workloads and expands policies x threads into labeled
 // configurations (explicit knobs override presets and join the label).

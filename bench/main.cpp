@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
 #include "bench/workload.hpp"
@@ -18,6 +19,8 @@
 
 namespace {
 
+using actorlab::bench::add_knob;
+using actorlab::bench::add_runtime_knobs;
 using actorlab::bench::BenchFlags;
 
 void print_list() {
@@ -43,17 +46,6 @@ std::string default_out_path() {
   return fmt::format("results/{}/bench-{}.json", machine.host_name, stamp);
 }
 
-// Declares a flag whose text goes through set_flag(), so that the command
-// line and the config file share one parser and one set of errors.
-void add_knob(CLI::App& app, BenchFlags& flags, const std::string& key, const std::string& help,
-              const std::string& default_text) {
-  app.add_option_function<std::string>(
-         "--" + key, [&flags, key](const std::string& v) { actorlab::bench::set_flag(flags, key, v); }, help)
-      ->default_str(default_text)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // a later flag wins (scripts/bench "$@")
-      ->type_name("");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,21 +57,7 @@ int main(int argc, char** argv) {
   std::string config_path;
   CLI::App* bench = app.add_subcommand("bench", "run workloads x configurations, print a table, write JSON");
   add_knob(*bench, flags, "workload", "workloads, comma-separated (see `actorlab list`)", "pingpong");
-  add_knob(*bench, flags, "policy", "policies or presets, comma-separated", "skynet");
-  add_knob(*bench, flags, "threads", "worker threads, comma-separated (1-256)", "2");
-  add_knob(*bench, flags, "mailbox", "mailbox kind: lockfree | spinring (overrides the preset)", "lockfree");
-  add_knob(*bench, flags, "runqueue", "skynet's run-queue kind: lockfree | spinlist (overrides the preset)",
-           "lockfree");
-  add_knob(*bench, flags, "batch", "messages per turn: weights (skynet's table) | all | N", "weights");
-  add_knob(*bench, flags, "spin", "empty polls before an idle worker parks",
-           std::to_string(actorlab::core::Config::kDefaultSpin));
-  add_knob(*bench, flags, "grace", "ns a searching worker leaves a lone queued actor to the worker that queued it",
-           std::to_string(actorlab::core::Config::kDefaultGraceNs));
-  add_knob(*bench, flags, "pin", "bind workers to CPUs: none | cores | LIST (e.g. 0,1)", "none");
-  add_knob(*bench, flags, "alloc",
-           "allocator for messages and nodes, for the whole run: mimalloc | system (glibc malloc)",
-           actorlab::core::to_string(actorlab::core::current_allocator()));
-  add_knob(*bench, flags, "max-actors", "registry capacity (1-2097152)", std::to_string(flags.max_actors));
+  add_runtime_knobs(*bench, flags);
   add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
   add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
   add_knob(*bench, flags, "out", "result JSON path", "results/<host>/bench-<time>.json");
@@ -105,12 +83,7 @@ int main(int argc, char** argv) {
   try {
     if (!config_path.empty()) actorlab::bench::apply_config_file(config_path, flags);
     options.configs = actorlab::bench::build_configs(flags);
-    const auto alloc = flags.alloc == "system" ? actorlab::core::AllocatorKind::kSystem
-                                               : actorlab::core::AllocatorKind::kMimalloc;
-    // Before any engine exists: memory must be freed by the allocator that gave it.
-    if (flags.given.count("alloc") && !actorlab::core::select_allocator(alloc))
-      throw actorlab::core::ConfigError(
-          "alloc: mimalloc is not in this build (configured with -Dallocator=system)");
+    actorlab::bench::apply_allocator(flags);
   } catch (const actorlab::core::ConfigError& e) {
     std::fprintf(stderr, "actorlab bench: %s\n", e.what());
     return 2;
