@@ -24,7 +24,7 @@ enum MessageType : uint32_t {
   kTypeStart = 1,     // first message of every actor: on_start runs it
   kTypeResponse = 2,  // Context::reply; session names the request
   kTypeError = 3,     // the target was dead or unknown, or threw; payload: ErrorInfo
-  kTypeTimeout = 4,   // reserved for the timer
+  kTypeTimeout = 4,   // a due timeout (Context::timeout): session = its session, source = kNoActor
   kFirstUserType = 16,
 };
 

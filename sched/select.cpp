@@ -1,4 +1,6 @@
-// select.cpp: name -> template instance, for policy x mailbox x run queue.
+// select.cpp: name -> template instance, for policy x mailbox x run queue;
+// make_engine also gives every engine its timer thread (core/timer_service.hpp)
+// with the config's tick, so Context::timeout works under every policy.
 #include "sched/select.hpp"
 
 #include <fmt/format.h>
@@ -6,6 +8,7 @@
 #include "core/mailbox_lockfree.hpp"
 #include "core/mailbox_spinring.hpp"
 #include "core/runtime.hpp"
+#include "core/timer_service.hpp"
 #include "sched/policy_pinned.hpp"
 #include "sched/policy_skynet.hpp"
 #include "sched/policy_steal.hpp"
@@ -102,7 +105,11 @@ std::unique_ptr<core::Engine> make_engine(const core::Config& config) {
   std::unique_ptr<core::RuntimeBase> runtime =
       config.mailbox == core::MailboxKind::kLockfree ? make_for_mailbox<core::LockfreeMailbox>(config)
                                                      : make_for_mailbox<core::SpinRingMailbox>(config);
-  return std::make_unique<core::Engine>(config, std::move(runtime));
+  auto engine = std::make_unique<core::Engine>(config, std::move(runtime));
+  auto& timers = engine->add_service(std::make_unique<core::TimerService>(
+      engine->runtime(), std::chrono::nanoseconds(config.timer_tick_ns)));
+  engine->runtime().attach_timers(&timers);
+  return engine;
 }
 
 }  // namespace actorlab::sched
