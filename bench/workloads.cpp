@@ -13,6 +13,7 @@
 //             and the token must end at member N mod 503.
 //   fanout:   1 actor sends N/1000 messages to each of 1000 actors, which
 //             check their order and ack when complete.
+//   timers:   many actors with short timeouts (bench/workload_timers.cpp).
 #include <atomic>
 #include <chrono>
 #include <fstream>
@@ -21,6 +22,7 @@
 
 #include "bench/workload.hpp"
 #include "bench/workload_support.hpp"
+#include "bench/workload_timers.hpp"
 #include "core/actor.hpp"
 #include "core/alloc.hpp"
 #include "perf/clock.hpp"
@@ -379,6 +381,8 @@ const std::vector<Workload>& workloads() {
       {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000, count_only(run_ring)},
       {"fanout", "1 actor sends N/1000 messages to each of 1000 actors; each acks when complete", "message", "",
        1'000'000, count_only(run_fanout)},
+      {"timers", "A actors (actors=1000) each re-arm a D us timeout (delay-us=1000) until N fired; timer lateness",
+       "timeout", "fire time - intended deadline (every timeout)", 500'000, run_timers, timers_params()},
   };
   return list;
 }
