@@ -26,7 +26,9 @@
 // Storage: nodes live in a pool of 32-byte entries allocated in chunks of
 // 4096 (128 KiB), reused through a free list (no malloc per timer); links
 // are 32-bit node indices. Slot lists are circular, doubly linked through
-// sentinel nodes (indices 0-512), so unlinking needs no search.
+// sentinel nodes (indices 0-512), so unlinking needs no search. The pool
+// keeps its high-water mark until clear() (the timer service's stop); the
+// index shrinks as keys go.
 //
 // Cancellation: an index (core/timer_index.hpp, open addressing) maps
 // (owner, session) to the first of that key's pending nodes, which form a
