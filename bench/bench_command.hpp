@@ -1,5 +1,6 @@
 // bench_command.hpp: `actorlab bench`: runs workloads x configurations,
-// interleaved per repetition, prints a table and writes a result set.
+// interleaved per repetition, prints a table and writes a result set
+// (through the runner shared with `actorlab suite`, bench/runner.hpp).
 #pragma once
 
 #include <string>
@@ -25,7 +26,9 @@ struct BenchOptions {
   std::string command_line;
 };
 
-// Returns the process exit code: 0 when every run passed its self-check.
+// Returns the process exit code: 0 when every run passed its self-check,
+// 1 when one failed, 130 when interrupted. Throws core::ConfigError for a
+// count a workload rejects.
 int run_bench(const BenchOptions& options);
 
 }  // namespace actorlab::bench
