@@ -29,11 +29,16 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
   CLI::App* suite = app.add_subcommand(
       "suite", "run a suite file (bench/suites/*.toml): its matrix interleaved per repetition, one result set");
   suite->add_option("FILE", cli.file, "suite file (TOML; format in README.md, Suites)")->required();
-  suite->add_option("--out", cli.out_path, "result JSON path")->default_str("results/<host>/suite-<name>-<time>.json");
+  // A later flag wins, so scripts/bench can pass its own then the user's ("$@").
+  suite->add_option("--out", cli.out_path, "result JSON path")
+      ->default_str("results/<host>/suite-<name>-<time>.json")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   suite->add_option("--repetitions", cli.repetitions, "override the file's repetitions (1-1000)")
-      ->check(CLI::Range(1, 1000));
+      ->check(CLI::Range(1, 1000))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   suite->add_option("--warmup", cli.warmup, "override the file's warm-up runs per cell (0-100)")
-      ->check(CLI::Range(0, 100));
+      ->check(CLI::Range(0, 100))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   return suite;
 }
 

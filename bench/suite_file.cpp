@@ -220,8 +220,21 @@ Suite parse_suite(std::string_view text, const std::string& path) {
   suite.name = std::filesystem::path(path).stem().string();
   bool has_configs = false;
   std::set<std::string> labels, names;
+  // toml++ keeps a table's keys sorted; read them in the documented order
+  // so configurations come matrix first, then each [[config]].
+  static constexpr std::array<const char*, 8> kTopKeys = {"name",   "description", "repetitions", "warmup",
+                                                          "alloc",  "matrix",      "config",      "workload"};
   for (const auto& [k, node] : root) {
     const std::string key(k.str());
+    if (std::find(kTopKeys.begin(), kTopKeys.end(), key) == kTopKeys.end())
+      in.fail(node.source(), key,
+              "unknown key; valid: name, description, repetitions, warmup, alloc, [matrix], [[config]], [[workload]]");
+  }
+  for (const char* top_key : kTopKeys) {
+    const toml::node* found = root.get(top_key);
+    if (found == nullptr) continue;
+    const toml::node& node = *found;
+    const std::string key(top_key);
     if (key == "name") {
       suite.name = in.string(node, key);
     } else if (key == "description") {
@@ -245,16 +258,13 @@ Suite parse_suite(std::string_view text, const std::string& path) {
         expand(in, read_axes(in, table), table, key, suite.configs, labels);
       }
       has_configs = true;
-    } else if (key == "workload") {
+    } else {
       for (const auto& entry : in.tables(node, key)) {
         PlannedWorkload pw = read_workload(in, *entry.as_table());
         if (!names.insert(pw.name).second)
           in.fail(entry.source(), key, fmt::format("workload {} is listed twice (same parameters)", pw.name));
         suite.workloads.push_back(std::move(pw));
       }
-    } else {
-      in.fail(node.source(), key,
-              "unknown key; valid: name, description, repetitions, warmup, alloc, [matrix], [[config]], [[workload]]");
     }
   }
   const toml::source_region top{{1, 1}, {1, 1}, nullptr};

@@ -178,8 +178,11 @@ class Coordinator final : public core::Actor {
       for (const auto& h : shared_.client_latency) probe.latency.merge(h);
       send_or_drop(ctx, flooder_, kStop, uint8_t{0});
     } else if (msg.type == kHotDone) {
-      if (msg.as<uint64_t>() == ~uint64_t{0} && probe.error.empty())
-        probe.error = "skewed: the hot actor lost, duplicated or reordered a flood message";
+      const uint64_t hot_received = msg.as<uint64_t>();
+      if (hot_received == ~uint64_t{0} && probe.error.empty())
+        probe.error = "skewed: the hot actor lost, duplicated or reordered a flood message or an ack";
+      else if (hot_received < window_ && probe.error.empty())  // the flooder sends a window when it starts
+        probe.error = fmt::format("skewed: the hot actor got {} flood messages, fewer than one window", hot_received);
       probe.operations = uint64_t{cold_} * per_client_;
       if (probe.latency.count() != probe.operations && probe.error.empty())
         probe.error = fmt::format("skewed: {} round trips recorded, {} expected", probe.latency.count(),
