@@ -16,17 +16,33 @@
 #include <map>
 #include <set>
 
+#include "bench/bench_cli.hpp"
 #include "bench/bench_flags.hpp"
 
 namespace actorlab::bench {
 namespace {
 
-constexpr std::array<const char*, 12> kKnobs = {"policy", "threads", "mailbox", "runqueue", "batch", "spin",
-                                                "grace",  "pin",     "max-actors", "backend", "net", "timer-tick"};
+// The knobs a suite may set: every runtime knob of the command line
+// (bench_cli.hpp), so a knob added there is reachable from suites too;
+// except alloc, which is process-wide (a top-level key here).
+const std::vector<std::string>& suite_knobs() {
+  static const std::vector<std::string> knobs = [] {
+    CLI::App app;
+    BenchFlags flags;
+    add_runtime_knobs(app, flags);
+    std::vector<std::string> names;
+    for (const CLI::Option* option : app.get_options()) {
+      for (const auto& name : option->get_lnames())
+        if (name != "alloc" && name != "help") names.push_back(name);
+    }
+    return names;
+  }();
+  return knobs;
+}
 
 std::string knob_list() {
   std::string out;
-  for (const char* k : kKnobs) out += (out.empty() ? "" : ", ") + std::string(k);
+  for (const auto& k : suite_knobs()) out += (out.empty() ? "" : ", ") + k;
   return out;
 }
 
@@ -109,7 +125,10 @@ std::vector<Axis> read_axes(const Reader& in, const toml::table& table) {
   for (const auto& [k, node] : table) {
     const std::string key(k.str());
     if (key == "alloc") in.fail(node.source(), key, "alloc is process-wide: set it at the top level of the suite");
-    if (std::find(kKnobs.begin(), kKnobs.end(), key) == kKnobs.end())
+    if (key == "count" || key == "repetitions" || key == "workload")
+      in.fail(node.source(), key, "not a knob: count goes in [[workload]], repetitions at the top level");
+    const auto& knobs = suite_knobs();
+    if (std::find(knobs.begin(), knobs.end(), key) == knobs.end())
       in.fail(node.source(), key, "unknown knob; valid: " + knob_list());
     Axis axis{key, in.scalars(node, key)};
     for (const auto& value : axis.values) {

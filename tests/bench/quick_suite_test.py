@@ -4,7 +4,8 @@ to end, as CI runs it. Runs `actorlab suite bench/suites/quick.toml --out
 TMP`, then checks: exit 0; the result set has every workload x
 configuration cell with all its repetitions, none failed, with aggregates;
 the context names the suite and is not partial; scripts/compare reads it
-(compare.py + the ratio table) and scripts/plot draws it.
+(google/benchmark's compare.py alone and within scripts/compare with its
+ratio table) and scripts/plot draws it.
 Guards: a cell silently skipped, a failed self-check, a result set the
 scripts cannot read. Exit 0 pass, 1 fail, 77 skip (meson's convention)."""
 import json
@@ -65,6 +66,14 @@ def main():
             entry = next(b for b in data["benchmarks"] if b["name"].startswith(latency_workload + "/"))
             if "latency_p9999_ns" not in entry or "rt_messages" not in entry:
                 fail(f"{entry['name']}: no latency percentiles or runtime counters")
+        # google/benchmark's own compare.py on the runner's real output (counters,
+        # percentiles, warnings in the context), then scripts/compare around it.
+        gbench = "/usr/share/benchmark/compare.py"
+        if os.path.exists(gbench):
+            run = subprocess.run(["/usr/bin/python3", gbench, "benchmarks", out, out], capture_output=True,
+                                 text=True, timeout=120)
+            if run.returncode != 0 or f"{expected[0]}_median" not in run.stdout:
+                fail(f"compare.py exited {run.returncode}:\n{run.stdout[-2000:]}\n{run.stderr[-2000:]}")
         compare = subprocess.run(["/usr/bin/python3", os.path.join(root, "scripts", "compare"), out, out],
                                  capture_output=True, text=True, timeout=120)
         if compare.returncode != 0 or expected[0] not in compare.stdout or "1.00" not in compare.stdout:
