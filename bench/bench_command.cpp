@@ -1,6 +1,9 @@
 // bench_command.cpp: `actorlab bench`: turns the flags' workloads and count
-// into a RunPlan for the shared runner (bench/runner.hpp).
+// into a RunPlan for the shared runner (bench/runner.hpp). A --param goes
+// to every chosen workload that declares it.
 #include "bench/bench_command.hpp"
+
+#include <set>
 
 #include "bench/runner.hpp"
 #include "bench/workload.hpp"
@@ -10,15 +13,25 @@ namespace actorlab::bench {
 int run_bench(const BenchOptions& options) {
   RunPlan plan;
   plan.workloads.reserve(options.workloads.size());
+  std::set<std::string> used;
   for (const auto& name : options.workloads) {
     PlannedWorkload pw;
     pw.workload = find_workload(name);
     if (pw.workload == nullptr) throw core::ConfigError("workload: unknown '" + name + "'");
     pw.params.count = options.count ? options.count : pw.workload->default_count;
+    for (const auto& spec : pw.workload->params) {
+      auto it = options.params.find(spec.name);
+      if (it == options.params.end()) continue;
+      pw.params.values[spec.name] = it->second;
+      used.insert(spec.name);
+    }
     validate_params(*pw.workload, pw.params);
     pw.name = planned_name(*pw.workload, pw.params);
     plan.workloads.push_back(std::move(pw));
   }
+  for (const auto& [key, value] : options.params)
+    if (!used.count(key))
+      throw core::ConfigError("param: no chosen workload takes '" + key + "' (see `actorlab list`)");
   plan.configs = options.configs;
   plan.repetitions = options.repetitions;
   plan.out_path = options.out_path;

@@ -3,6 +3,7 @@
 // (through the runner shared with `actorlab suite`, bench/runner.hpp).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct BenchOptions {
   std::vector<LabeledConfig> configs;
   int repetitions = 5;
   uint64_t count = 0;  // 0: each workload's default
+  // Workload extras (KEY -> VALUE); each goes to the workloads that declare
+  // it, and must be declared by at least one of them.
+  std::map<std::string, std::string> params;
   std::string out_path;
   std::string command_line;
 };

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -20,7 +21,6 @@ constexpr std::array<std::string_view, 14> kBenchmarkPrograms = {
     "actorlab_micro", "sysbench", "stress", "stress-ng", "fio", "iperf", "iperf3", "wrk", "wrk2",
     "redis-benchmark", "memtier_benchmark", "hyperfine", "ab", "phoronix-test-suite"};
 constexpr std::array<std::string_view, 6> kCompilers = {"cc1plus", "cc1", "ld", "ld.gold", "lld", "rustc"};
-constexpr std::size_t kMaxListed = 8;
 
 std::vector<std::string> read_cmdline(const std::filesystem::path& dir) {
   std::ifstream in(dir / "cmdline", std::ios::binary);
@@ -83,11 +83,11 @@ std::optional<std::string> load_warning(double load_1min, int cpus) {
                      load_1min, cpus);
 }
 
-std::vector<std::string> competing_processes(const std::string& proc_root, int self_pid) {
+std::vector<CompetingProcess> competing_processes(const std::string& proc_root, int self_pid) {
   namespace fs = std::filesystem;
   std::set<int> skip;
   for (int pid = self_pid; pid > 1 && skip.insert(pid).second;) pid = parent_of(proc_root, pid);
-  std::vector<std::pair<int, std::string>> found;
+  std::vector<CompetingProcess> found;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(proc_root, error)) {
     const std::string name = entry.path().filename().string();
@@ -96,26 +96,24 @@ std::vector<std::string> competing_processes(const std::string& proc_root, int s
     const int pid = std::stoi(name);
     if (skip.count(pid)) continue;
     const auto args = read_cmdline(entry.path());
-    const std::string why = verdict(args);
-    if (!why.empty()) found.emplace_back(pid, fmt::format("pid {}: {} ({})", pid, joined(args), why));
+    std::string why = verdict(args);
+    if (!why.empty()) found.push_back({pid, joined(args), std::move(why)});
   }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> out;
-  for (const auto& [pid, line] : found) {
-    if (out.size() == kMaxListed) {
-      out.push_back(fmt::format("... and {} more", found.size() - kMaxListed));
-      break;
-    }
-    out.push_back(line);
-  }
-  return out;
+  std::sort(found.begin(), found.end(),
+            [](const CompetingProcess& a, const CompetingProcess& b) { return a.pid < b.pid; });
+  return found;
 }
 
 std::vector<std::string> hygiene_warnings(const perf::MachineInfo& machine) {
   std::vector<std::string> out;
   if (auto w = load_warning(machine.load_avg[0], machine.num_cpus)) out.push_back(*w);
-  for (const auto& p : competing_processes("/proc", static_cast<int>(::getpid())))
-    out.push_back("running beside this benchmark: " + p);
+  std::map<std::string, std::vector<CompetingProcess>> by_kind;
+  for (auto& p : competing_processes("/proc", static_cast<int>(::getpid()))) by_kind[p.kind].push_back(std::move(p));
+  for (const auto& [kind, list] : by_kind) {
+    const auto& first = list.front();
+    out.push_back(fmt::format("{} is running beside this benchmark: {} process{}, e.g. pid {}: {}", kind,
+                              list.size(), list.size() == 1 ? "" : "es", first.pid, first.command));
+  }
   return out;
 }
 

@@ -23,10 +23,15 @@ std::optional<std::string> load_warning(double load_1min, int cpus);
 // run with --benchmark_* flags, sysbench, stress-ng, fio, iperf3, wrk ...)
 // or a compiler (a build is running). Scans `proc_root` (normally /proc)
 // and skips `self_pid` and its ancestors (scripts/bench, a shell, perf).
-// One line per process: "pid N: command line".
-std::vector<std::string> competing_processes(const std::string& proc_root, int self_pid);
+struct CompetingProcess {
+  int pid = 0;
+  std::string command;  // the command line, shortened to 120 characters
+  std::string kind;     // "another actorlab benchmark", "a benchmark", "a Google Benchmark program", "a build"
+};
+std::vector<CompetingProcess> competing_processes(const std::string& proc_root, int self_pid);
 
-// Both checks for this process, as warning sentences.
+// Both checks for this process, as warning sentences: the load, and one
+// line per kind of competing process (how many, and the first of them).
 std::vector<std::string> hygiene_warnings(const perf::MachineInfo& machine);
 
 }  // namespace actorlab::bench

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   add_runtime_knobs(*bench, flags);
   add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
   add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
+  add_knob(*bench, flags, "param", "workload parameters KEY=VALUE, comma-separated (see `actorlab list`)", "");
   add_knob(*bench, flags, "out", "result JSON path", "results/<host>/bench-<time>.json");
   bench->add_option("--config", config_path,
                     "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
   options.workloads = flags.workloads;
   options.repetitions = flags.repetitions;
   options.count = flags.count;
+  options.params = flags.params;
   options.out_path = flags.out_path.empty() ? default_out_path() : flags.out_path;
   if (!config_path.empty()) options.command_line = "config " + config_path + ": ";
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);

@@ -47,13 +47,14 @@ TEST_F(FakeProc, FindsOthersAndSkipsItsOwnLine) {
   add(50, 1, "vim notes.txt");
   std::ofstream(root_ / "self") << "not a pid";
   const auto found = competing_processes(root_.string(), 11);
-  ASSERT_EQ(found.size(), 3U) << ::testing::PrintToString(found);
-  EXPECT_NE(found[0].find("pid 20"), std::string::npos) << found[0];
-  EXPECT_NE(found[0].find("another actorlab benchmark"), std::string::npos) << found[0];
-  EXPECT_NE(found[1].find("pid 30"), std::string::npos) << found[1];
-  EXPECT_NE(found[1].find("Google Benchmark"), std::string::npos) << found[1];
-  EXPECT_NE(found[2].find("pid 40"), std::string::npos) << found[2];
-  EXPECT_NE(found[2].find("a build"), std::string::npos) << found[2];
+  ASSERT_EQ(found.size(), 3U);
+  EXPECT_EQ(found[0].pid, 20);
+  EXPECT_EQ(found[0].kind, "another actorlab benchmark");
+  EXPECT_EQ(found[0].command, "/opt/x/actorlab bench --workload=flood");
+  EXPECT_EQ(found[1].pid, 30);
+  EXPECT_EQ(found[1].kind, "a Google Benchmark program");
+  EXPECT_EQ(found[2].pid, 40);
+  EXPECT_EQ(found[2].kind, "a build");
 }
 
 TEST_F(FakeProc, AnotherSuiteIsFoundWhenItIsNotAnAncestor) {
@@ -62,7 +63,8 @@ TEST_F(FakeProc, AnotherSuiteIsFoundWhenItIsNotAnAncestor) {
   add(12, 1, "actorlab suite b.toml");
   const auto found = competing_processes(root_.string(), 11);
   ASSERT_EQ(found.size(), 1U);
-  EXPECT_NE(found[0].find("b.toml"), std::string::npos);
+  EXPECT_EQ(found[0].pid, 12);
+  EXPECT_EQ(found[0].command, "actorlab suite b.toml");
 }
 
 TEST(LoadWarning, Threshold) {

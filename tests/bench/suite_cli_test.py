@@ -49,11 +49,18 @@ def finish(proc, reader, err):
     return proc.returncode
 
 
-def load(path):
-    if not os.path.exists(path):
-        fail(f"no result set written at {path}")
-    with open(path) as f:
-        return json.load(f)
+def interrupted_result(proc, reader, err, out, what):
+    """Waits for the suite to exit; it must exit 130 and leave a result set marked partial."""
+    status = finish(proc, reader, err)
+    if status != 130:
+        fail(f"{what}: exit {status}, expected 130\n{''.join(err)[-2000:]}")
+    if not os.path.exists(out):
+        fail(f"{what}: no result set written at {out}")
+    with open(out) as f:
+        data = json.load(f)
+    if data["context"].get("actorlab_partial") is not True:
+        fail(f"{what}: not marked partial")
+    return data["context"], [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
 
 
 def main():
@@ -80,14 +87,10 @@ def main():
         wait_for(err, "interrupted:")
         time.sleep(0.3)
         proc.send_signal(signal.SIGINT)
-        status = finish(proc, reader, err)
-        if status != 130:
-            fail(f"two Ctrl-C: exit {status}, expected 130\n{''.join(err)[-2000:]}")
-        data = load(out)
-        ctx = data["context"]
-        names = [b["name"] for b in data["benchmarks"]]
-        if ctx.get("actorlab_partial") is not True or ctx.get("actorlab_runs_done") != 1:
-            fail(f"two Ctrl-C: partial {ctx.get('actorlab_partial')}, runs_done {ctx.get('actorlab_runs_done')}")
+        ctx, runs = interrupted_result(proc, reader, err, out, "two Ctrl-C")
+        names = [b["name"] for b in runs]
+        if ctx.get("actorlab_runs_done") != 1:
+            fail(f"two Ctrl-C: runs_done {ctx.get('actorlab_runs_done')}")
         if names != ["pingpong/policy:steal/threads:2"]:
             fail(f"two Ctrl-C: recorded {names}")
 
@@ -100,14 +103,9 @@ def main():
         proc, err, reader = start(actorlab, suite, out)
         wait_for(err, "[3/400]")
         proc.send_signal(signal.SIGINT)
-        status = finish(proc, reader, err)
-        if status != 130:
-            fail(f"one Ctrl-C: exit {status}, expected 130")
-        data = load(out)
-        ctx = data["context"]
-        runs = [b for b in data["benchmarks"] if b["run_type"] == "iteration"]
-        if ctx.get("actorlab_partial") is not True or not 3 <= len(runs) < 400:
-            fail(f"one Ctrl-C: partial {ctx.get('actorlab_partial')}, {len(runs)} runs")
+        ctx, runs = interrupted_result(proc, reader, err, out, "one Ctrl-C")
+        if not 3 <= len(runs) < 400:
+            fail(f"one Ctrl-C: {len(runs)} runs")
         if len(runs) != ctx.get("actorlab_runs_done") or any(b.get("error_occurred") for b in runs):
             fail("one Ctrl-C: recorded runs do not match runs_done, or one failed")
     print("ok")
