@@ -51,7 +51,8 @@ struct RunPlan {
 };
 
 // Runs the plan, prints the table, writes the result set (also when
-// interrupted). Returns kExitOk, kExitFailed or kExitInterrupted; throws
+// interrupted). A warm-up run is not written, but a warm-up run that fails
+// its self-check still makes the exit status kExitFailed. Returns kExitOk, kExitFailed or kExitInterrupted; throws
 // std::runtime_error if the result file cannot be written.
 int run_plan(const RunPlan& plan);
 
