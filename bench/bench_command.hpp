@@ -1,7 +1,9 @@
 // bench_command.hpp: `actorlab bench`: runs workloads x configurations,
-// interleaved per repetition, prints a table and writes a result set.
+// interleaved per repetition, prints a table and writes a result set
+// (through the runner shared with `actorlab suite`, bench/runner.hpp).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,11 +23,16 @@ struct BenchOptions {
   std::vector<LabeledConfig> configs;
   int repetitions = 5;
   uint64_t count = 0;  // 0: each workload's default
+  // Workload extras (KEY -> VALUE); each goes to the workloads that declare
+  // it, and must be declared by at least one of them.
+  std::map<std::string, std::string> params;
   std::string out_path;
   std::string command_line;
 };
 
-// Returns the process exit code: 0 when every run passed its self-check.
+// Returns the process exit code: 0 when every run passed its self-check,
+// 1 when one failed, 130 when interrupted. Throws core::ConfigError for a
+// count a workload rejects.
 int run_bench(const BenchOptions& options);
 
 }  // namespace actorlab::bench

@@ -75,10 +75,18 @@ void set_flag(BenchFlags& f, const std::string& key, const std::string& value) {
   else if (key == "repetitions") f.repetitions = static_cast<int>(core::parse_unsigned(value, 1, 1000, key));
   else if (key == "count") f.count = core::parse_unsigned(value, 0, UINT64_MAX, key);
   else if (key == "out") f.out_path = value;
+  else if (key == "param") {
+    for (const auto& item : split(value)) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+        throw core::ConfigError(fmt::format("param: '{}' is not KEY=VALUE", item));
+      f.params[item.substr(0, eq)] = item.substr(eq + 1);
+    }
+  }
   else
     throw core::ConfigError(fmt::format(
         "unknown key '{}'; valid: workload, policy, threads, mailbox, runqueue, batch, pin, alloc, spin, grace, "
-        "max-actors, backend, net, timer-tick, repetitions, count, out",
+        "max-actors, backend, net, timer-tick, repetitions, count, param, out",
         key));
   f.given.insert(key);
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct BenchFlags {
   uint64_t timer_tick_ns = core::Config{}.timer_tick_ns;
   int repetitions = 5;
   uint64_t count = 0;
+  std::map<std::string, std::string> params;  // workload extras, from --param KEY=VALUE
   std::string out_path;
   std::set<std::string> given;  // keys set explicitly, by flag or file
 };

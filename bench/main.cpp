@@ -1,6 +1,8 @@
-// main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`.
+// main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`,
+// `actorlab suite` (bench/suite_command.hpp).
 // Every flag is validated before anything runs; a wrong value names the
-// valid ones. Exit codes: 0 ok, 1 a run failed its self-check, 2 usage error.
+// valid ones. Exit codes: 0 ok, 1 a run failed its self-check, 2 usage error,
+// 130 interrupted by Ctrl-C (the partial result set was written).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -12,6 +14,7 @@
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/suite_command.hpp"
 #include "bench/workload.hpp"
 #include "core/alloc.hpp"
 #include "perf/machine.hpp"
@@ -33,9 +36,12 @@ void print_list() {
   section("mailbox kinds (--mailbox)", actorlab::sched::mailbox_kinds());
   section("run-queue kinds (--runqueue, skynet policy)", actorlab::sched::run_queue_kinds());
   std::printf("workloads (--workload):\n");
-  for (const auto& w : actorlab::bench::workloads())
+  for (const auto& w : actorlab::bench::workloads()) {
     std::printf("  %-16s %s (default count %llu, unit: %s)\n", w.name.c_str(), w.description.c_str(),
                 static_cast<unsigned long long>(w.default_count), w.unit.c_str());
+    for (const auto& p : w.params)
+      std::printf("  %-16s   %s = %s: %s\n", "", p.name.c_str(), p.default_value.c_str(), p.description.c_str());
+  }
 }
 
 std::string default_out_path() {
@@ -60,10 +66,14 @@ int main(int argc, char** argv) {
   add_runtime_knobs(*bench, flags);
   add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
   add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
+  add_knob(*bench, flags, "param", "workload parameters KEY=VALUE, comma-separated (see `actorlab list`)", "");
   add_knob(*bench, flags, "out", "result JSON path", "results/<host>/bench-<time>.json");
   bench->add_option("--config", config_path,
                     "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
                     "flags on the command line win");
+
+  actorlab::bench::SuiteCli suite_cli;
+  actorlab::bench::add_suite_command(app, suite_cli);
 
   try {
     app.parse(argc, argv);
@@ -78,6 +88,9 @@ int main(int argc, char** argv) {
     print_list();
     return 0;
   }
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  if (app.got_subcommand("suite")) return actorlab::bench::run_suite_command(suite_cli, command_line);
 
   actorlab::bench::BenchOptions options;
   try {
@@ -91,6 +104,7 @@ int main(int argc, char** argv) {
   options.workloads = flags.workloads;
   options.repetitions = flags.repetitions;
   options.count = flags.count;
+  options.params = flags.params;
   options.out_path = flags.out_path.empty() ? default_out_path() : flags.out_path;
   if (!config_path.empty()) options.command_line = "config " + config_path + ": ";
   for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);

@@ -59,7 +59,14 @@ struct Workload {
   uint64_t default_count;
   std::function<WorkloadResult(const core::Config&, const WorkloadParams&)> run;
   std::vector<ParamSpec> params = {};  // extras beyond the count
+  // Validates a run's count and extras before anything runs (suite files,
+  // flags); throws core::ConfigError naming the key. Empty: any count goes.
+  std::function<void(const WorkloadParams&)> check = {};
 };
+
+// Throws core::ConfigError unless every extra in `params` is one `workload`
+// declares (the message lists the valid ones), then runs workload.check.
+void validate_params(const Workload& workload, const WorkloadParams& params);
 
 const std::vector<Workload>& workloads();
 const Workload* find_workload(const std::string& name);

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 
 #include "core/alloc.hpp"
 #include "perf/clock.hpp"
@@ -31,16 +33,35 @@ uint64_t read_peak_rss() {
   return perf::peak_rss_bytes();
 }
 
+std::atomic<bool>& abort_current_run() noexcept {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
 WorkloadResult run_on_engine(const core::Config& config,
                              const std::function<void(core::Engine&, Probe&)>& body,
                              std::chrono::seconds limit) {
+  std::chrono::milliseconds wait_limit = limit;
+  if (const int64_t ms = fault_hook().stall_limit_ms.load(std::memory_order_relaxed); ms > 0)
+    wait_limit = std::min(wait_limit, std::chrono::milliseconds(ms));
   reset_peak_rss();
   Probe probe;
   auto engine = sched::make_engine(config);
   const uint64_t cpu_before = perf::process_cpu_ns();
   body(*engine, probe);
   engine->start();
-  auto done = engine->wait_done(limit);
+  // Waits in slices so that a second Ctrl-C (abort_current_run) ends the run at once.
+  constexpr auto kSlice = std::chrono::milliseconds(50);
+  std::optional<int64_t> done;
+  bool aborted = false;
+  for (auto waited = std::chrono::milliseconds(0); waited < wait_limit; waited += kSlice) {
+    done = engine->wait_done(std::min(kSlice, wait_limit - waited));
+    if (done) break;
+    if (abort_current_run().load(std::memory_order_relaxed)) {
+      aborted = true;
+      break;
+    }
+  }
   const uint64_t cpu_after = perf::process_cpu_ns();
   engine->stop();
   WorkloadResult r;
@@ -48,8 +69,13 @@ WorkloadResult run_on_engine(const core::Config& config,
   r.peak_rss_bytes = read_peak_rss();
   for (const auto& [name, value] : engine->stats().values) r.counters[name] = static_cast<double>(value);
   engine.reset();
+  if (aborted) {
+    r.error = "interrupted";
+    return r;
+  }
   if (!done) {
-    r.error = fmt::format("timed out after {} s: a message was lost or the run stalled", limit.count());
+    r.error = fmt::format("timed out after {:.1f} s: a message was lost or the run stalled",
+                          static_cast<double>(wait_limit.count()) / 1000.0);
     return r;
   }
   if (probe.spawn_failed.load() && probe.error.empty())

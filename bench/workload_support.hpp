@@ -5,14 +5,22 @@
 // Threads: run_on_engine runs on the main thread; actors write the Probe
 // only before they call signal_done(), whose mutex orders those writes
 // before wait_done() returns.
+//
+// Two process-wide switches live here, the exception to "no globals" because
+// neither has an engine to hang on: the test-only FaultHook (workloads send
+// through send_or_drop(), which drops the Nth send when a test arms it) and
+// the interrupt flag a SIGINT handler sets (run_on_engine gives up the
+// current run when it is raised). Orderings: see each.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
 
 #include "bench/workload.hpp"
+#include "core/actor.hpp"
 #include "core/engine.hpp"
 #include "perf/histogram.hpp"
 
@@ -27,6 +35,72 @@ struct Probe {
   perf::LatencyHistogram latency;
   std::atomic<bool> spawn_failed{false};  // any actor may set it
 };
+
+// Test-only fault injection: when drop_at is N > 0, the Nth call of
+// send_or_drop() in this process (counting from the arming) does not send,
+// so a test can check that every workload's self-check notices a lost
+// message. Inert (one relaxed load of a never-written word per send) unless
+// a test arms it. Orderings: all relaxed; the test arms it before the engine
+// starts (thread creation orders that) and reads `dropped` after stop()
+// (joining orders that); concurrent senders only need fetch_add's atomicity
+// so that exactly one send is the Nth.
+struct FaultHook {
+  std::atomic<uint64_t> drop_at{0};   // 0: inert
+  std::atomic<uint64_t> sends{0};     // sends counted since arming
+  std::atomic<uint64_t> dropped{0};   // sends dropped (0 or 1)
+  std::atomic<int64_t> stall_limit_ms{0};  // > 0: run_on_engine's limit while armed
+
+  void arm(uint64_t nth, std::chrono::milliseconds stall_limit) noexcept {
+    sends.store(0, std::memory_order_relaxed);
+    dropped.store(0, std::memory_order_relaxed);
+    stall_limit_ms.store(stall_limit.count(), std::memory_order_relaxed);
+    drop_at.store(nth, std::memory_order_relaxed);
+  }
+  void disarm() noexcept {
+    drop_at.store(0, std::memory_order_relaxed);
+    stall_limit_ms.store(0, std::memory_order_relaxed);
+  }
+};
+
+inline FaultHook& fault_hook() noexcept {
+  static FaultHook hook;
+  return hook;
+}
+
+// True when the fault hook says this send is the one to lose.
+inline bool fault_drops_this_send() noexcept {
+  FaultHook& hook = fault_hook();
+  const uint64_t nth = hook.drop_at.load(std::memory_order_relaxed);
+  if (nth == 0) [[likely]]
+    return false;
+  if (hook.sends.fetch_add(1, std::memory_order_relaxed) + 1 != nth) return false;
+  hook.dropped.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Every workload message goes through here (not through ctx.send directly)
+// so the fault hook can lose it.
+template <class T>
+inline core::SendStatus send_or_drop(core::Context& ctx, core::ActorId to, uint32_t type, const T& value,
+                                     uint32_t session = 0) {
+  if (fault_drops_this_send()) [[unlikely]]
+    return core::SendStatus::kOk;  // pretend it went: only the self-check may notice
+  return ctx.send(to, type, value, session);
+}
+
+// The same for a timeout the workload asks for (a lost timeout is a lost
+// message: the timer service never sees it).
+inline bool timeout_or_drop(core::Context& ctx, std::chrono::nanoseconds delay, uint32_t session) {
+  if (fault_drops_this_send()) [[unlikely]]
+    return true;
+  return ctx.timeout(delay, session);
+}
+
+// The interrupt flag: set from a SIGINT handler (bench/interrupt.cpp) to end
+// the current run at once; run_on_engine polls it while waiting and fails
+// the run with "interrupted". Relaxed: a flag read in a polling loop, it
+// guards no data.
+std::atomic<bool>& abort_current_run() noexcept;
 
 // Resets the kernel's peak-RSS mark so the run's own peak can be read.
 void reset_peak_rss();

@@ -85,7 +85,7 @@ class TimerUser final : public core::Actor {
     ++session_;
     armed_ = true;
     deadline_ns_ = now + shared_.delay_ns;
-    if (!ctx.timeout(std::chrono::nanoseconds(shared_.delay_ns), session_))
+    if (!timeout_or_drop(ctx, std::chrono::nanoseconds(shared_.delay_ns), session_))
       shared_.fail(ctx, "timers: the timer service refused a timeout");
   }
 

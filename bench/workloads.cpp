@@ -1,4 +1,8 @@
-// workloads.cpp: pingpong, flood and skynet (the foundation's catalogue).
+// workloads.cpp: the catalogue (workloads()), and the foundation's
+// workloads pingpong, flood, skynet, ring and fanout. Later workloads live in
+// their own files (bench/workload_<name>.cpp) and join the list below.
+// Every workload message goes through send_or_drop (workload_support.hpp) so
+// the test-only fault hook can lose one and the self-check must notice.
 //
 //   pingpong: 2 actors (on one worker where the policy binds actors), N
 //             round trips; each pong must carry the ping's sequence number.
@@ -45,7 +49,7 @@ constexpr uint32_t kSum = core::kFirstUserType + 4;
 class Ponger final : public core::Actor {
  public:
   void on_message(Context& ctx, Message& msg) override {
-    if (msg.type == kPing) ctx.send(msg.source, kPong, msg.as<uint64_t>());
+    if (msg.type == kPing) send_or_drop(ctx, msg.source, kPong, msg.as<uint64_t>());
   }
 };
 
@@ -54,7 +58,7 @@ class Pinger final : public core::Actor {
   Pinger(Probe& probe, ActorId peer, uint64_t rounds) : probe_(probe), peer_(peer), rounds_(rounds) {}
   void on_start(Context& ctx) override {
     probe_.start_ns = perf::now_ns();
-    ctx.send(peer_, kPing, uint64_t{0});
+    send_or_drop(ctx, peer_, kPing, uint64_t{0});
   }
   void on_message(Context& ctx, Message& msg) override {
     if (msg.type != kPong) return fail(ctx, "pinger: unexpected message type " + std::to_string(msg.type));
@@ -74,7 +78,7 @@ class Pinger final : public core::Actor {
       ctx.signal_done();
       return;
     }
-    ctx.send(peer_, kPing, done_);
+    send_or_drop(ctx, peer_, kPing, done_);
   }
 
  private:
@@ -147,9 +151,9 @@ class FloodSender final : public core::Actor {
     const uint64_t end = std::min(total_, sent_ + kFloodChunk);
     for (; sent_ < end; ++sent_) {
       const uint64_t stamp = (sent_ & kFloodSampleMask) == 0 ? perf::now_ns() : 0;
-      ctx.send(receiver_, kData, FloodItem{sent_, stamp});
+      send_or_drop(ctx, receiver_, kData, FloodItem{sent_, stamp});
     }
-    if (sent_ < total_) ctx.send(ctx.self(), kMore, uint8_t{0});
+    if (sent_ < total_) send_or_drop(ctx, ctx.self(), kMore, uint8_t{0});
   }
   Probe& probe_;
   ActorId receiver_;
@@ -190,7 +194,7 @@ class SkynetNode final : public core::Actor {
   void finish(Context& ctx, uint64_t sum) {
     ctx.exit();
     if (!root_) {
-      ctx.send(parent_, kSum, sum);
+      send_or_drop(ctx, parent_, kSum, sum);
       return;
     }
     probe_.end_ns = perf::now_ns();
@@ -252,7 +256,7 @@ class RingMember final : public core::Actor {
       return;
     }
     ++ring_.hops[index_];
-    ctx.send(ring_.members[(index_ + 1) % kRingSize], kToken, remaining - 1);
+    send_or_drop(ctx, ring_.members[(index_ + 1) % kRingSize], kToken, remaining - 1);
   }
 
  private:
@@ -265,7 +269,7 @@ class RingStarter final : public core::Actor {
   RingStarter(RingShared& ring, uint64_t hops) : ring_(ring), hops_(hops) {}
   void on_start(Context& ctx) override {
     ring_.probe.start_ns = perf::now_ns();
-    ctx.send(ring_.members[0], kToken, hops_);
+    send_or_drop(ctx, ring_.members[0], kToken, hops_);
     ctx.exit();
   }
   void on_message(Context&, Message&) override {}
@@ -305,7 +309,7 @@ class FanoutReceiver final : public core::Actor {
     const bool in_order = msg.as<uint64_t>() == received_;
     ++received_;
     if (!in_order) ok_ = false;
-    if (received_ == expected_) ctx.send(root_, kAck, uint8_t{ok_});
+    if (received_ == expected_) send_or_drop(ctx, root_, kAck, uint8_t{ok_});
   }
 
  private:
@@ -328,12 +332,12 @@ class FanoutRoot final : public core::Actor {
       }
     }
     probe_.start_ns = perf::now_ns();
-    ctx.send(ctx.self(), kMore, uint8_t{0});
+    send_or_drop(ctx, ctx.self(), kMore, uint8_t{0});
   }
   void on_message(Context& ctx, Message& msg) override {
     if (msg.type == kMore) {
-      for (ActorId r : receivers_) ctx.send(r, kRound, round_);
-      if (++round_ < per_) ctx.send(ctx.self(), kMore, uint8_t{0});
+      for (ActorId r : receivers_) send_or_drop(ctx, r, kRound, round_);
+      if (++round_ < per_) send_or_drop(ctx, ctx.self(), kMore, uint8_t{0});
     } else if (msg.type == kAck) {
       if (msg.as<uint8_t>() == 0) probe_.error = "fanout: a receiver saw its messages out of order";
       if (++acks_ == kFanoutWidth) {
@@ -362,6 +366,23 @@ WorkloadResult run_fanout(const core::Config& config, uint64_t total) {
   return run_on_engine(config, [&](core::Engine& engine, Probe& probe) { engine.spawn<FanoutRoot>(probe, per); });
 }
 
+void check_skynet(const WorkloadParams& params) {
+  uint64_t power = 1;
+  while (power < params.count && power <= UINT64_MAX / 10) power *= 10;
+  if (power != params.count)
+    throw core::ConfigError("count: skynet needs a power of 10 (got " + std::to_string(params.count) + ")");
+}
+
+void check_fanout(const WorkloadParams& params) {
+  if (params.count < kFanoutWidth)
+    throw core::ConfigError("count: fanout needs at least " + std::to_string(kFanoutWidth) + " (got " +
+                            std::to_string(params.count) + ")");
+}
+
+void check_positive(const WorkloadParams& params) {
+  if (params.count == 0) throw core::ConfigError("count: must be at least 1");
+}
+
 // Adapts a workload whose only parameter is the count.
 std::function<WorkloadResult(const core::Config&, const WorkloadParams&)> count_only(
     WorkloadResult (*run)(const core::Config&, uint64_t)) {
@@ -370,38 +391,30 @@ std::function<WorkloadResult(const core::Config&, const WorkloadParams&)> count_
 
 }  // namespace
 
+// Defined in bench/workload_<name>.cpp.
+Workload chameneos_workload();
+Workload big_workload();
+Workload skewed_workload();
+
 const std::vector<Workload>& workloads() {
   static const std::vector<Workload> list = {
       {"pingpong", "2 actors pass one message back and forth; latency per round trip", "round trip",
-       "round trip (1 in 16 sampled)", 1'000'000, count_only(run_pingpong)},
+       "round trip (1 in 16 sampled)", 1'000'000, count_only(run_pingpong), {}, check_positive},
       {"flood", "1 sender streams messages to 1 receiver without waiting; throughput", "message",
-       "send to dispatch (1 in 64 sampled)", 10'000'000, count_only(run_flood)},
+       "send to dispatch (1 in 64 sampled)", 10'000'000, count_only(run_flood), {}, check_positive},
       {"skynet", "root spawns 10 children recursively down to N leaves; sums ordinals", "leaf", "",
-       1'000'000, count_only(run_skynet)},
-      {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000, count_only(run_ring)},
+       1'000'000, count_only(run_skynet), {}, check_skynet},
+      {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000,
+       count_only(run_ring), {}, check_positive},
       {"fanout", "1 actor sends N/1000 messages to each of 1000 actors; each acks when complete", "message", "",
-       1'000'000, count_only(run_fanout)},
+       1'000'000, count_only(run_fanout), {}, check_fanout},
+      chameneos_workload(),
+      big_workload(),
+      skewed_workload(),
       {"timers", "A actors (actors=1000) each re-arm a D us timeout (delay-us=1000) until N fired; timer lateness",
-       "timeout", "fire time - intended deadline (every timeout)", 500'000, run_timers, timers_params()},
+       "timeout", "fire time - intended deadline (every timeout)", 500'000, run_timers, timers_params(), check_positive},
   };
   return list;
-}
-
-uint64_t WorkloadParams::get_u64(const std::string& key, uint64_t fallback, uint64_t min, uint64_t max) const {
-  auto it = values.find(key);
-  if (it == values.end()) return fallback;
-  return core::parse_unsigned(it->second, min, max, key);
-}
-
-std::string WorkloadParams::get_text(const std::string& key, const std::string& fallback) const {
-  auto it = values.find(key);
-  return it == values.end() ? fallback : it->second;
-}
-
-const Workload* find_workload(const std::string& name) {
-  for (const auto& w : workloads())
-    if (w.name == name) return &w;
-  return nullptr;
 }
 
 }  // namespace actorlab::bench

@@ -1,0 +1,81 @@
+// suite_command.cpp: see suite_command.hpp.
+#include "bench/suite_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "bench/runner.hpp"
+#include "bench/suite_file.hpp"
+#include "core/alloc.hpp"
+#include "perf/machine.hpp"
+
+namespace actorlab::bench {
+namespace {
+
+constexpr const char* kProgram = "actorlab suite";
+
+std::string default_out_path(const std::string& suite_name) {
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
+  return fmt::format("results/{}/suite-{}-{}.json", perf::read_machine_info().host_name, suite_name, stamp);
+}
+
+}  // namespace
+
+CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
+  CLI::App* suite = app.add_subcommand(
+      "suite", "run a suite file (bench/suites/*.toml): its matrix interleaved per repetition, one result set");
+  suite->add_option("FILE", cli.file, "suite file (TOML; format in README.md, Suites)")->required();
+  // A later flag wins, so scripts/bench can pass its own then the user's ("$@").
+  suite->add_option("--out", cli.out_path, "result JSON path")
+      ->default_str("results/<host>/suite-<name>-<time>.json")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  suite->add_option("--repetitions", cli.repetitions, "override the file's repetitions (1-1000)")
+      ->check(CLI::Range(1, 1000))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  suite->add_option("--warmup", cli.warmup, "override the file's warm-up runs per cell (0-100)")
+      ->check(CLI::Range(0, 100))
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  return suite;
+}
+
+int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
+  Suite suite;
+  try {
+    suite = load_suite(cli.file);
+    if (!suite.alloc.empty()) {
+      const auto kind = suite.alloc == "system" ? core::AllocatorKind::kSystem : core::AllocatorKind::kMimalloc;
+      if (!core::select_allocator(kind))
+        throw core::ConfigError(cli.file + ": key 'alloc': mimalloc is not in this build (-Dallocator=system)");
+    }
+  } catch (const core::ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+    return kExitUsage;
+  }
+  RunPlan plan;
+  plan.workloads = std::move(suite.workloads);
+  plan.configs = std::move(suite.configs);
+  plan.repetitions = cli.repetitions > 0 ? cli.repetitions : suite.repetitions;
+  plan.warmup = cli.warmup >= 0 ? cli.warmup : suite.warmup;
+  plan.out_path = cli.out_path.empty() ? default_out_path(suite.name) : cli.out_path;
+  plan.command_line = command_line;
+  plan.program = kProgram;
+  plan.extra_context = {{"actorlab_suite", suite.name},
+                        {"actorlab_suite_file", suite.path},
+                        {"actorlab_suite_description", suite.description}};
+  std::fprintf(stderr, "%s: %s: %zu workloads x %zu configurations, %d warm-up + %d repetitions = %zu runs\n",
+               kProgram, suite.name.c_str(), plan.workloads.size(), plan.configs.size(), plan.warmup,
+               plan.repetitions,
+               plan.workloads.size() * plan.configs.size() * static_cast<std::size_t>(plan.warmup + plan.repetitions));
+  try {
+    return run_plan(plan);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+    return kExitUsage;
+  }
+}
+
+}  // namespace actorlab::bench

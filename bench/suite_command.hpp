@@ -1,0 +1,27 @@
+// suite_command.hpp: `actorlab suite FILE`: loads a suite file
+// (bench/suite_file.hpp) and runs it through the shared runner
+// (bench/runner.hpp). Declared here so bench/main.cpp stays small.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace actorlab::bench {
+
+struct SuiteCli {
+  std::string file;
+  std::string out_path;  // empty: results/<host>/suite-<name>-<time>.json
+  int repetitions = 0;   // 0: the file's
+  int warmup = -1;       // -1: the file's
+};
+
+// Declares the subcommand and its options on `app`.
+CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli);
+
+// Loads and runs the suite. Returns 0 ok, 1 a run failed its self-check,
+// 2 a bad suite file or option (the message names file, line and key),
+// 130 interrupted (the partial result set was written).
+int run_suite_command(const SuiteCli& cli, const std::string& command_line);
+
+}  // namespace actorlab::bench

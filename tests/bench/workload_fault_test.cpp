@@ -1,0 +1,104 @@
+// tests/bench/workload_fault_test.cpp: every workload's self-check must
+// notice one lost message. The test-only fault hook (bench/
+// workload_support.hpp) drops the Nth send of a run; the run must then fail,
+// by its own check or by stalling (a lost request leaves its sender waiting;
+// the stall limit is set far above the clean run's time, so a run that merely
+// is slow cannot pass for one that noticed). Guards: a workload that counts
+// what it sent instead of what arrived, a check that lets a lost ack or
+// reply through, the hook dropping nothing or more than one message, and the
+// hook left armed (clean runs must pass).
+// Every workload in the catalogue must have a row in kSmall below: a new
+// workload without one fails the test until its author adds it.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "bench/workload.hpp"
+#include "bench/workload_support.hpp"
+#include "core/config.hpp"
+#include "perf/clock.hpp"
+
+namespace actorlab::bench {
+namespace {
+
+// Small runs of each workload: (count, extras).
+const std::map<std::string, std::pair<uint64_t, std::map<std::string, std::string>>> kSmall = {
+    {"pingpong", {2000, {}}},
+    {"flood", {20000, {}}},
+    {"skynet", {1000, {}}},
+    {"ring", {5000, {}}},
+    {"fanout", {10000, {}}},
+    {"chameneos", {2000, {{"creatures", "10"}}}},
+    {"big", {4000, {{"actors", "20"}}}},
+    {"skewed", {1000, {{"cold", "10"}, {"window", "512"}}}},
+    {"timers", {2000, {{"actors", "20"}, {"delay-us", "200"}}}},
+};
+
+core::Config config_for(const std::string& policy) {
+  core::Config config;
+  config.policy = policy;
+  config.threads = 2;
+  return config;
+}
+
+class WorkloadFault : public ::testing::TestWithParam<std::string> {
+ protected:
+  void TearDown() override { fault_hook().disarm(); }
+};
+
+TEST_P(WorkloadFault, CleanRunPassesAndALostMessageFails) {
+  const std::string name = GetParam();
+  const Workload* workload = find_workload(name);
+  ASSERT_NE(workload, nullptr);
+  const auto small = kSmall.find(name);
+  ASSERT_NE(small, kSmall.end()) << "add a small run of workload '" << name << "' to kSmall";
+  WorkloadParams params;
+  params.count = small->second.first;
+  params.values = small->second.second;
+  ASSERT_NO_THROW(validate_params(*workload, params));
+  for (const char* policy : {"skynet", "steal"}) {
+    const core::Config config = config_for(policy);
+    fault_hook().disarm();
+    perf::Stopwatch clock;
+    const WorkloadResult clean = workload->run(config, params);
+    const auto clean_ms = static_cast<int64_t>(clock.elapsed_s() * 1000.0);
+    ASSERT_TRUE(clean.ok) << name << "/" << policy << " clean run: " << clean.error;
+    EXPECT_GT(clean.operations, 0U);
+    // One send well inside the run under both policies; the very first under one
+    // (a start message). A stall counts as noticed only after 10x the clean run.
+    for (uint64_t nth : {uint64_t{150}, uint64_t{1}}) {
+      if (nth == 1 && std::string(policy) != "skynet") continue;
+      fault_hook().arm(nth, std::chrono::milliseconds(std::max<int64_t>(250, 10 * clean_ms)));
+      const WorkloadResult faulty = workload->run(config, params);
+      const uint64_t dropped = fault_hook().dropped.load();
+      fault_hook().disarm();
+      ASSERT_EQ(dropped, 1U) << name << ": the run made fewer than " << nth << " sends";
+      EXPECT_FALSE(faulty.ok) << name << "/" << policy << ": send " << nth
+                              << " was dropped and the self-check did not notice";
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(All, WorkloadFault, ::testing::ValuesIn([] {
+                           std::vector<std::string> names;
+                           for (const auto& w : workloads()) names.push_back(w.name);
+                           return names;
+                         }()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+TEST(FaultHook, InertUnlessArmed) {
+  fault_hook().disarm();
+  for (int i = 0; i < 1000; ++i) EXPECT_FALSE(fault_drops_this_send());
+  fault_hook().arm(3, std::chrono::milliseconds(100));
+  EXPECT_FALSE(fault_drops_this_send());
+  EXPECT_FALSE(fault_drops_this_send());
+  EXPECT_TRUE(fault_drops_this_send());
+  EXPECT_FALSE(fault_drops_this_send());
+  EXPECT_EQ(fault_hook().dropped.load(), 1U);
+  fault_hook().disarm();
+}
+
+}  // namespace
+}  // namespace actorlab::bench
