@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "tests/net/net_support.hpp"
@@ -80,14 +81,16 @@ TEST_P(NetErrors, EmfileOnAcceptRecovers) {
     alarm(20);  // the child never outlives a hung test
     int code = 0;
     {
+      // The limit goes down before the engine exists: io_uring's accept reads
+      // RLIMIT_NOFILE when the (multishot) accept is prepared.
+      rlimit lim{};
+      ::getrlimit(RLIMIT_NOFILE, &lim);
+      rlimit low{static_cast<rlim_t>(open_fd_count()) + 32, lim.rlim_max};
+      if (::setrlimit(RLIMIT_NOFILE, &low) != 0) ::_exit(11);
       NetEngine ne = make_net_engine(GetParam());
       if (!ne.engine) ::_exit(77);
       auto state = start_echo(ne);
       if (state->port.load() == 0) ::_exit(10);
-      rlimit lim{};
-      ::getrlimit(RLIMIT_NOFILE, &lim);
-      rlimit low{static_cast<rlim_t>(open_fd_count()) + 16, lim.rlim_max};
-      if (::setrlimit(RLIMIT_NOFILE, &low) != 0) ::_exit(11);
       // Take every fd left, then give back exactly three for the clients:
       // the server has none when their connections arrive.
       std::vector<io::UniqueFd> fillers;
@@ -102,7 +105,14 @@ TEST_P(NetErrors, EmfileOnAcceptRecovers) {
       for (int i = 0; i < 3; ++i) clients.push_back(client_socket());
       for (auto& c : clients)
         if (!c.valid() || !connect_to(c.get(), state->port.load())) ::_exit(13);
-      if (!wait_until([&] { return ne.engine->stats().get("net_emfile") > 0; }, std::chrono::seconds(5))) ::_exit(14);
+      if (!wait_until([&] { return ne.engine->stats().get("net_emfile") > 0; }, std::chrono::seconds(5))) {
+        auto st = ne.engine->stats();
+        std::fprintf(stderr, "accepts %llu accept_errors %llu table_full %llu pauses %llu events %llu\n",
+                     (unsigned long long)st.get("net_accepts"), (unsigned long long)st.get("net_accept_errors"),
+                     (unsigned long long)st.get("net_table_full"), (unsigned long long)st.get("net_accept_pauses"),
+                     (unsigned long long)st.get("net_events"));
+        ::_exit(14);
+      }
       if (state->accepted.load() != 0) ::_exit(15);
       if (!wait_until([&] { return state->warnings.load() == 1; }, std::chrono::seconds(5))) ::_exit(16);
       // Free three fds: the three waiting connections get accepted.
