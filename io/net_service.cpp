@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <thread>
 #include <string>
 
 #include "io/fd.hpp"
@@ -62,12 +63,14 @@ Chunk copy_chunk(std::span<const std::byte> bytes) noexcept {
 
 }  // namespace
 
-NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options)
+NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options,
+                       bool worker_driven)
     : runtime_(runtime),
       backend_(std::move(backend)),
       options_(options),
       table_(options.max_sockets),
-      direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0) {}
+      direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0),
+      worker_driven_(worker_driven) {}
 
 NetService::~NetService() {
   stop();
@@ -87,7 +90,7 @@ NetService::~NetService() {
 void NetService::start() {
   if (started_) return;
   started_ = true;
-  thread_ = std::jthread([this] { run(); });
+  if (!worker_driven_) thread_ = std::jthread([this] { run(); });
 }
 
 void NetService::stop() noexcept {
@@ -95,6 +98,55 @@ void NetService::stop() noexcept {
   if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
   backend_->wake();
   if (thread_.joinable()) thread_.join();
+  if (worker_driven_) {
+    // Take the driver token for good (try_acquire refuses workers from now
+    // on), interrupting a worker blocked in the backend, then close all here.
+    while (driver_busy_.exchange(true, std::memory_order_acquire)) {
+      backend_->wake();
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    drive_close_all();
+  }
+}
+
+// ---- core::IdleDriver (--net=worker) --------------------------------------------
+
+namespace {
+// The service whose driver this thread holds now: its own interrupts are
+// pointless (it returns from the backend anyway), so they are skipped.
+thread_local const NetService* tl_driving = nullptr;
+}  // namespace
+
+bool NetService::try_acquire() noexcept {
+  if (stopping_.load(std::memory_order_acquire)) return false;  // pairs with the exchange in stop()
+  return !driver_busy_.load(std::memory_order_relaxed) &&
+         !driver_busy_.exchange(true, std::memory_order_acquire);  // pairs with release()
+}
+
+void NetService::block() noexcept {
+  tl_driving = this;
+  if (drive_commands() || stopping_.load(std::memory_order_acquire)) {
+    backend_->poll(0, *this);
+  } else {
+    commands_.set_sleeping(true);
+    if (commands_.maybe_nonempty()) {
+      commands_.set_sleeping(false);
+      drive_commands();
+      backend_->poll(0, *this);
+    } else {
+      backend_->poll(-1, *this);
+      commands_.set_sleeping(false);
+    }
+  }
+  drive_commands();
+  tl_driving = nullptr;
+}
+
+void NetService::release() noexcept { driver_busy_.store(false, std::memory_order_release); }
+
+void NetService::interrupt() noexcept {
+  if (tl_driving == this) return;
+  backend_->wake();
 }
 
 void NetService::run() noexcept {

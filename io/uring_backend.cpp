@@ -232,7 +232,10 @@ class UringBackend final : public Backend {
     const unsigned entries = std::max(64u, options.uring_entries);
     std::vector<unsigned> attempts;
     if (options.uring_sqpoll) {
-      attempts = {IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQPOLL};
+      attempts = {IORING_SETUP_SQPOLL};
+      if (options.uring_single_issuer) attempts.insert(attempts.begin(), IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER);
+    } else if (!options.uring_single_issuer) {
+      attempts = {IORING_SETUP_COOP_TASKRUN, 0};
     } else {
       attempts = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0};
     }

@@ -223,6 +223,25 @@ TEST_P(NetErrors, SendToClosedOrStaleIdIsDead) {
   EXPECT_EQ(ne.engine->stats().get("net_dead_sends"), 4u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, NetErrors, ::testing::Values("epoll", "uring"), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, NetErrors, all_drivers(), backend_name);
+
+}  // namespace
+
+namespace {
+
+// The pinned policy parks each worker on its own futex: --net=worker cannot
+// plug into it and is refused with a ConfigError naming the way out.
+TEST(NetConfig, PinnedRejectsNetWorker) {
+  actorlab::core::Config config;
+  config.policy = "pinned";
+  config.net = "worker";
+  auto engine = actorlab::sched::make_engine(config);
+  try {
+    actorlab::io::attach_net(*engine, config);
+    ADD_FAILURE() << "attach_net accepted --net=worker with policy pinned";
+  } catch (const actorlab::core::ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("--net=thread"), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace
