@@ -289,12 +289,7 @@ SocketId NetService::connect(core::ActorId owner, std::string_view host, uint16_
 
 void NetService::start(SocketId socket, core::ActorId owner) noexcept {
   if (table_.find(socket) == nullptr) { dead_sends_.add(); return; }
-  auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-  if (!command) return;
-  command->kind = CommandKind::kStart;
-  command->socket = socket;
-  command->owner = owner;
-  push_command(std::move(command));
+  push_simple(CommandKind::kStart, socket, owner);
 }
 
 // skynet's send policy (when direct writes are on; see NetOptions): write on
@@ -335,13 +330,7 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
         slot->broken = true;
         slot->lock.unlock();
         dead_sends_.add();
-        auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-        if (command) {
-          command->kind = CommandKind::kFail;
-          command->socket = socket;
-          command->error = err;
-          push_command(std::move(command));
-        }
+        push_simple(CommandKind::kFail, socket, {}, err);
         return SocketStatus::kDead;
       }
       done = n > 0 ? static_cast<std::size_t>(n) : 0;
@@ -364,14 +353,8 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
     if (hand_over) slot->net_writing = true;
     slot->lock.unlock();
     queued_writes_.add();
-    if (hand_over) {
-      auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-      if (command) {  // without memory the queue waits for the next command that kicks it
-        command->kind = CommandKind::kFlush;
-        command->socket = socket;
-        push_command(std::move(command));
-      }
-    }
+    // Without memory for the command the queue waits for the next kick.
+    if (hand_over) push_simple(CommandKind::kFlush, socket);
     return SocketStatus::kOk;
   }
   auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
@@ -390,26 +373,27 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
   return SocketStatus::kOk;
 }
 
-void NetService::close(SocketId socket) noexcept {
+void NetService::close(SocketId socket) noexcept { close_writes(socket, CommandKind::kClose); }
+void NetService::shutdown_write(SocketId socket) noexcept { close_writes(socket, CommandKind::kShutdown); }
+
+// close() and shutdown_write(): later sends are refused at once (kDead),
+// then the net thread flushes what is queued and closes or half-closes.
+void NetService::close_writes(SocketId socket, CommandKind kind) noexcept {
   SocketSlot* slot = table_.find(socket);
   if (slot == nullptr) { dead_sends_.add(); return; }
   slot->write_closed.store(true, std::memory_order_release);  // pairs with the acquire in send()
-  auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-  if (!command) return;
-  command->kind = CommandKind::kClose;
-  command->socket = socket;
-  push_command(std::move(command));
+  push_simple(kind, socket);
 }
 
-void NetService::shutdown_write(SocketId socket) noexcept {
-  SocketSlot* slot = table_.find(socket);
-  if (slot == nullptr) { dead_sends_.add(); return; }
-  slot->write_closed.store(true, std::memory_order_release);  // pairs with the acquire in send()
+bool NetService::push_simple(CommandKind kind, SocketId socket, core::ActorId owner, int error) noexcept {
   auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-  if (!command) return;
-  command->kind = CommandKind::kShutdown;
+  if (!command) return false;
+  command->kind = kind;
   command->socket = socket;
+  command->owner = owner;
+  command->error = error;
   push_command(std::move(command));
+  return true;
 }
 
 }  // namespace actorlab::io

@@ -93,6 +93,9 @@ class NetService final : public core::Service,
   };
 
   void push_command(std::unique_ptr<Command> command) noexcept;
+  // A command without payload; false if out of memory (nothing pushed).
+  bool push_simple(CommandKind kind, core::SocketId socket, core::ActorId owner = {}, int error = 0) noexcept;
+  void close_writes(core::SocketId socket, CommandKind kind) noexcept;
   bool wake_needed() noexcept;
 
   // Net thread.
