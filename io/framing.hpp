@@ -37,11 +37,13 @@ uint32_t read_frame_length(const std::byte* header) noexcept;
 // longer than UINT32_MAX bytes.
 void append_frame(std::vector<std::byte>& out, std::span<const std::byte> payload);
 
-// One decoded frame. Both spans point into the input just fed or into the
-// decoder's buffer, valid until the callback returns.
+// One decoded frame. With `buffered` false both spans point into the input
+// given to feed() (valid as long as that input); with `buffered` true they
+// point into the decoder's own buffer, valid only until the callback returns.
 struct Frame {
   std::span<const std::byte> payload;
   std::span<const std::byte> wire;  // header + payload, as received
+  bool buffered = false;
 };
 
 class FrameDecoder {
@@ -101,7 +103,7 @@ FrameDecoder::Status FrameDecoder::feed(std::span<const std::byte> input, OnFram
     input = input.subspan(take);
     if (pending_.size() < total) return Status::kOk;
     const std::span<const std::byte> wire(pending_.data(), total);
-    on_frame(Frame{wire.subspan(kFrameHeaderBytes), wire});
+    on_frame(Frame{wire.subspan(kFrameHeaderBytes), wire, true});
     pending_.clear();
   }
   // 2. Whole frames straight from the input, no copy.
@@ -110,7 +112,7 @@ FrameDecoder::Status FrameDecoder::feed(std::span<const std::byte> input, OnFram
     if (!check_length(length)) return Status::kOversize;
     const std::size_t total = kFrameHeaderBytes + std::size_t{length};
     if (input.size() < total) break;
-    on_frame(Frame{input.subspan(kFrameHeaderBytes, length), input.first(total)});
+    on_frame(Frame{input.subspan(kFrameHeaderBytes, length), input.first(total), false});
     input = input.subspan(total);
   }
   // 3. Keep the partial tail (its header is checked once complete).

@@ -26,8 +26,13 @@ std::vector<std::vector<std::byte>> decode_in_pieces(FrameDecoder& decoder, cons
   std::vector<std::vector<std::byte>> frames;
   std::size_t offset = 0;
   for (std::size_t piece : pieces) {
-    auto status = decoder.feed(std::span(stream).subspan(offset, piece), [&](const Frame& f) {
+    const auto input = std::span(stream).subspan(offset, piece);
+    auto status = decoder.feed(input, [&](const Frame& f) {
       EXPECT_EQ(f.wire.size(), f.payload.size() + kFrameHeaderBytes);
+      if (!f.buffered) {  // zero-copy frames lie inside the input
+        EXPECT_GE(f.wire.data(), input.data());
+        EXPECT_LE(f.wire.data() + f.wire.size(), input.data() + input.size());
+      }
       EXPECT_EQ(read_frame_length(f.wire.data()), f.payload.size());
       frames.emplace_back(f.payload.begin(), f.payload.end());
     });
