@@ -71,12 +71,13 @@ enum SocketMessageType : uint32_t {
 
 enum class SocketEventKind : uint32_t {
   kAccepted = 1,   // on the listener's owner: `other` is the new connection (not reading until start())
-  kConnected = 2,  // an outgoing connect() succeeded
-  kClosed = 3,     // the peer closed (EOF) or close() finished: the id is dead now
-  kError = 4,      // reset, refused, oversize frame, ...: `error` is an errno value; the id is dead now
-  kWarning = 5,    // still open: `error` says what (e.g. ENOBUFS, EMFILE on a listener)
+  kConnected = 2,  // an outgoing connect() succeeded; the socket reads from now on
+  kClosed = 3,     // close() finished (queued writes flushed, fd closed): the id is dead now
+  kError = 4,      // reset, refused, ...: `error` is an errno value; the id is dead now (no kClosed follows
+                   // unless close() was asked before)
+  kWarning = 5,    // still open: `error` says what (e.g. EMFILE on a listener: accepting resumes by itself)
+  kEof = 6,        // the peer finished sending: no more data; still writable; the owner calls close()
 };
-
 struct SocketEvent {
   SocketEventKind kind;
   SocketId socket;
@@ -86,7 +87,7 @@ struct SocketEvent {
 
 enum class SocketStatus {
   kOk,        // accepted: written directly or queued for the net thread
-  kDead,      // unknown, stale or closed socket id: counted, nothing sent
+  kDead,      // unknown, stale, closed or broken (a write failed) socket id: counted, nothing sent
   kNoMemory,  // the send queue limit is reached: nothing queued
 };
 
@@ -98,17 +99,21 @@ class SocketApi {
   // failure, with errno-style reason in *error.
   virtual SocketId listen(ActorId owner, std::string_view host, uint16_t port, int* error) noexcept = 0;
   virtual uint16_t bound_port(SocketId listener) const noexcept = 0;
-  // Starts a non-blocking connect; kConnected or kError follows.
+  // Starts a non-blocking connect (numeric host or "localhost"); kConnected
+  // or kError follows, and data goes to `owner` without a start().
   virtual SocketId connect(ActorId owner, std::string_view host, uint16_t port, int* error) noexcept = 0;
   // Hands the socket to `owner` and starts reading: data and events go to
-  // `owner` from now on (skynet's socket.start).
+  // `owner` from now on (skynet's socket.start). On an open socket it only
+  // changes the owner.
   virtual void start(SocketId socket, ActorId owner) noexcept = 0;
   // Writes directly when the send queue is empty and its lock is free,
   // otherwise queues the bytes for the net thread. Order is kept per socket.
   virtual SocketStatus send(SocketId socket, std::span<const std::byte> bytes) noexcept = 0;
   // Closes after queued writes are flushed; kClosed follows to the owner.
+  // send() after close() returns kDead.
   virtual void close(SocketId socket) noexcept = 0;
-  // Half-close: no more writes from us (after queued ones), reading goes on.
+  // Half-close: no more writes from us (after queued ones), reading goes on;
+  // send() after it returns kDead.
   virtual void shutdown_write(SocketId socket) noexcept = 0;
 };
 

@@ -1,0 +1,138 @@
+// socket_table.hpp: the slot table of sockets. Actors hold SocketIds (slot
+// index + generation), never fds; a stale id (its slot freed, maybe reused)
+// is refused and counted, so it never reaches a newer socket.
+//
+// Id layout: bits 0..19 the slot index, bits 20..31 the generation (1..4095,
+// never 0, so no live id is 0). A slot's generation moves on each time it is
+// freed; 4095 reuses of one slot wrap it (as ActorId's generation does).
+//
+// Each slot has a spinlock that guards its fd, state and send queue. The net
+// driver (one thread at a time) owns every state change; a worker takes the
+// lock only to write (SocketApi::send) and never blocks on it for longer than
+// one non-blocking send() syscall. Fields outside the lock:
+//   id     written under the lock (alloc / free); read without it by
+//          lookups (acquire: pairs with the release store in alloc, so a
+//          matching id sees the slot's fields set before it) and re-checked
+//          under the lock before any fd is touched;
+//   owner  the actor that receives the socket's messages: written by the
+//          driver (start), read by the driver; relaxed suffices there, and
+//          workers do not read it;
+//   pending_sends  kSend commands queued for this slot and not yet applied:
+//          raised by a worker before its push, lowered by the driver when it
+//          applies the command, whether or not the id still matches (so it
+//          never drifts when a slot is reused; a new socket in the slot may
+//          see it above 0 briefly and then queues instead of writing
+//          directly). A worker writes directly only when it reads 0
+//          (acquire: pairs with the release decrement), so a direct write
+//          never overtakes a queued one.
+// Threads: alloc/free from any thread (a mutex guards the free list: listen
+// and connect run on workers, accept on the driver; none is a hot path).
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/actor_id.hpp"
+#include "core/cache_line.hpp"
+#include "core/services.hpp"
+#include "core/spinlock.hpp"
+
+namespace actorlab::io {
+
+enum class SlotState : uint8_t {
+  kFree,
+  kListening,   // a listener (accepting once the driver registered it)
+  kAccepted,    // accepted, not reading until start(); writes allowed
+  kConnecting,  // connect in progress; writes are queued
+  kOpen,        // reading and writing
+  kClosing,     // close() asked: flushing the send queue, then released
+  kReleasing,   // the backend is closing the fd; writes refused
+};
+
+// Bytes waiting to be written. offset: how many were written already.
+struct Chunk {
+  std::unique_ptr<std::byte[]> data;
+  std::size_t size = 0;
+  std::size_t offset = 0;
+};
+
+struct alignas(core::kCacheLine) SocketSlot {
+  std::atomic<uint32_t> id{0};
+  std::atomic<uint32_t> owner{0};
+  std::atomic<uint32_t> pending_sends{0};
+  std::atomic<uint16_t> port{0};  // a listener's bound port
+  // close() or shutdown_write() was asked: later send() calls are refused.
+  // Set by the asking worker (release), read by senders (acquire): an actor
+  // that closed its socket and then sends gets kDead.
+  std::atomic<bool> write_closed{false};
+  core::Spinlock lock;
+
+  // Guarded by lock (the driver also reads them without it, as their only writer).
+  int fd = -1;
+  SlotState state = SlotState::kFree;
+  bool net_writing = false;        // the driver owns the queue: workers append, never write directly
+  bool broken = false;             // a write failed: further sends are refused (kDead)
+  std::deque<Chunk> queue;         // bytes for the driver to write, in order
+  std::size_t queued_bytes = 0;
+
+  // Driver only (the alloc/free resets happen under the lock, before the id
+  // is published or after it is withdrawn).
+  uint32_t generation = 1;
+  bool registered = false;         // the backend owns the fd (else the service closes it)
+  bool connecting = false;         // a connect is in flight
+  bool send_in_flight = false;     // a Backend::send has not completed yet
+  bool shut_done = false;          // shutdown(SHUT_WR) was issued
+  bool user_closed = false;        // close() asked: kClosed follows the release
+  bool accept_warned = false;      // a listener told its owner of an accept error already
+};
+
+class SocketTable {
+ public:
+  static constexpr uint32_t kIndexBits = 20;
+  static constexpr uint32_t kMaxSlots = 1u << kIndexBits;
+  static constexpr uint32_t kGenerationMask = (1u << (32 - kIndexBits)) - 1;
+
+  explicit SocketTable(uint32_t capacity);
+
+  static uint32_t index_of(core::SocketId id) noexcept { return id.value() & (kMaxSlots - 1); }
+  uint32_t capacity() const noexcept { return capacity_; }
+  SocketSlot& at(uint32_t index) noexcept { return slots_[index]; }
+  const SocketSlot& at(uint32_t index) const noexcept { return slots_[index]; }
+
+  // The slot if `id` names it now, else nullptr (stale or unknown). Without
+  // the lock: the caller re-checks slot.id under the lock before using fd.
+  SocketSlot* find(core::SocketId id) noexcept {
+    if (!id.valid()) return nullptr;
+    const uint32_t index = index_of(id);
+    if (index >= capacity_) return nullptr;
+    SocketSlot& slot = slots_[index];
+    // acquire: pairs with the release store in alloc()
+    return slot.id.load(std::memory_order_acquire) == id.value() ? &slot : nullptr;
+  }
+  const SocketSlot* find(core::SocketId id) const noexcept {
+    return const_cast<SocketTable*>(this)->find(id);
+  }
+
+  // Takes a free slot: state and fd set under its lock, id published last.
+  // Invalid id when the table is full.
+  core::SocketId alloc(int fd, SlotState state, core::ActorId owner) noexcept;
+  // Frees the slot (its fd must be closed already); the generation moves on,
+  // the send queue is dropped. Returns the bytes dropped with the queue.
+  std::size_t free(uint32_t index) noexcept;
+
+  uint32_t in_use() const noexcept { return in_use_.load(std::memory_order_relaxed); }
+
+ private:
+  uint32_t capacity_;
+  std::unique_ptr<SocketSlot[]> slots_;
+  std::mutex free_mutex_;
+  std::vector<uint32_t> free_list_;  // guarded by free_mutex_; popped from the back
+  std::atomic<uint32_t> in_use_{0};  // statistics only
+};
+
+}  // namespace actorlab::io
