@@ -1,4 +1,5 @@
-// main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`.
+// main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`, and
+// the network commands `echo`, `http`, `load` (bench/net_commands.hpp).
 // Every flag is validated before anything runs; a wrong value names the
 // valid ones. Exit codes: 0 ok, 1 a run failed its self-check, 2 usage error.
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/net_commands.hpp"
 #include "bench/workload.hpp"
 #include "core/alloc.hpp"
 #include "perf/machine.hpp"
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
                     "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
                     "flags on the command line win");
 
+  actorlab::bench::NetCommands net_commands(app);  // echo, http, load
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -78,6 +82,10 @@ int main(int argc, char** argv) {
     print_list();
     return 0;
   }
+
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  if (auto rc = net_commands.run(command_line)) return *rc;
 
   actorlab::bench::BenchOptions options;
   try {

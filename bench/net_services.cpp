@@ -23,7 +23,9 @@ using core::SocketId;
 using Stat = NetServiceStats;
 
 // What every connection actor shares: the socket, the stats, and the
-// end-of-connection bookkeeping (count once, exit on kClosed / kError).
+// end-of-connection bookkeeping: kEof (the peer finished sending) asks
+// close(); the actor counts and exits on kClosed, or on kError when it had
+// not asked close() (after close() a kClosed still follows an error).
 class ConnectionActor : public core::Actor {
  public:
   ConnectionActor(SocketId socket, NetServiceStats& stats) : socket_(socket), stats_(stats) {}
@@ -34,10 +36,20 @@ class ConnectionActor : public core::Actor {
       if (!closing_) on_data(ctx, msg.bytes());
     } else if (msg.type == core::kTypeSocketEvent) {
       const auto event = msg.as<SocketEvent>();
-      if (event.kind == SocketEventKind::kClosed || event.kind == SocketEventKind::kError) {
-        if (event.kind == SocketEventKind::kError && !closing_) stats_.add(ctx.worker_index(), Stat::k_socket_errors);
-        stats_.add(ctx.worker_index(), Stat::k_closed);
-        ctx.exit();
+      switch (event.kind) {
+        case SocketEventKind::kEof:  // the peer is done: close after our queued writes
+          close(ctx);
+          break;
+        case SocketEventKind::kError:
+          if (!closing_) stats_.add(ctx.worker_index(), Stat::k_socket_errors);
+          if (closing_) break;  // close() was asked: kClosed still follows
+          [[fallthrough]];
+        case SocketEventKind::kClosed:
+          stats_.add(ctx.worker_index(), Stat::k_closed);
+          ctx.exit();
+          break;
+        default:
+          break;
       }
     }
   }

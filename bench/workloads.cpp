@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bench/workload.hpp"
+#include "bench/workload_echo.hpp"
 #include "bench/workload_support.hpp"
 #include "core/actor.hpp"
 #include "core/alloc.hpp"
@@ -379,6 +380,7 @@ const std::vector<Workload>& workloads() {
       {"ring", "503 actors pass one token around a ring N hops (thread ring)", "hop", "", 10'000'000, count_only(run_ring)},
       {"fanout", "1 actor sends N/1000 messages to each of 1000 actors; each acks when complete", "message", "",
        1'000'000, count_only(run_fanout)},
+      echo_workload(),  // bench/workload_echo.cpp
   };
   return list;
 }

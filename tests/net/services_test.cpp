@@ -1,8 +1,9 @@
 // services_test.cpp: the echo and http service actors (bench/net_services)
 // against a fake SocketApi, so their logic is tested without a net thread:
 // frames echoed byte-exact across any split, raw echo, an oversize frame
-// closing the connection with a counted error, the connection actor ending
-// on kClosed, and HTTP keep-alive / Connection: close / 400 answers.
+// closing the connection with a counted error, the peer's EOF answered by
+// close(), the connection actor ending on kClosed or kError, and HTTP
+// keep-alive / Connection: close / 400 answers.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -172,6 +173,21 @@ TEST_F(ServiceTest, OversizeFrameClosesTheConnectionAndIsCounted) {
   event(conn, 7, SocketEventKind::kClosed);
   EXPECT_TRUE(eventually([&] { return stats_.get(NetServiceStats::k_closed) == 1; }));
   EXPECT_EQ(fake_.sent(7), good);
+  EXPECT_EQ(stats_.get(NetServiceStats::k_socket_errors), 0u);
+}
+
+TEST_F(ServiceTest, PeerEofClosesAfterTheEchoes) {
+  NetServiceOptions options;
+  start(options);
+  const core::ActorId conn = accept(5);
+  const std::string f = frame("last words");
+  data(conn, 5, f);
+  event(conn, 5, SocketEventKind::kEof);
+  ASSERT_TRUE(eventually([&] { return fake_.closed(5); }));
+  EXPECT_EQ(fake_.sent(5), f);  // echoed before the close was asked
+  EXPECT_EQ(stats_.get(NetServiceStats::k_closed), 0u);
+  event(conn, 5, SocketEventKind::kClosed);
+  EXPECT_TRUE(eventually([&] { return stats_.get(NetServiceStats::k_closed) == 1; }));
   EXPECT_EQ(stats_.get(NetServiceStats::k_socket_errors), 0u);
 }
 
