@@ -2,9 +2,9 @@
 // (epoll, uring), on 127.0.0.1 only: the load generator's closed loop over
 // 100 connections (64 B) and 10 connections (4 KiB) with every byte checked;
 // an oversize frame closing its connection with a counted error while the
-// other connections go on; the `echo` bench workload (1 and 1000
-// connections). A backend the kernel refuses (io_uring disabled) is skipped
-// with a note; one the build refuses fails.
+// other connections go on; the `echo` bench workload (1 connection x 64 B,
+// 1000 connections x 4 KiB). A backend the kernel refuses (io_uring
+// disabled) is skipped with a note; one the build refuses fails.
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -17,6 +17,7 @@
 #include <future>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "bench/net_load.hpp"
 #include "bench/net_services.hpp"
@@ -156,10 +157,11 @@ TEST_P(EchoEndToEnd, EchoWorkloadSelfChecks) {
   core::Config config;
   config.threads = 2;
   config.backend = GetParam();
-  for (const char* connections : {"1", "1000"}) {
+  const std::pair<const char*, const char*> cases[] = {{"1", "64"}, {"1000", "4096"}};
+  for (const auto& [connections, size] : cases) {
     WorkloadParams params;
     params.count = 3000;
-    params.values = {{"connections", connections}, {"size", "64"}};
+    params.values = {{"connections", connections}, {"size", size}};
     const WorkloadResult r = echo->run(config, params);
     if (!r.ok && r.error.find("backend unavailable") != std::string::npos) GTEST_SKIP() << r.error;
     ASSERT_TRUE(r.ok) << connections << " connections: " << r.error;
