@@ -64,12 +64,17 @@ struct BackendCounters {
   core::RelaxedCounter enobufs;       // uring: multishot recv ended for lack of buffers
   core::RelaxedCounter rearms;        // uring: multishot recv re-armed (after ENOBUFS or a non-F_MORE end)
   core::RelaxedCounter accept_pauses; // a listener paused after an accept error
+  core::RelaxedCounter setup_fallbacks; // uring: ring flag sets the kernel refused (DEFER_TASKRUN, ...)
 };
 
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual const char* name() const noexcept = 0;
+  // Whether workers should write directly (a send() syscall on the worker)
+  // when nothing is queued: yes for epoll (skynet's policy); no for uring,
+  // where the net thread batches sends into its one io_uring_enter.
+  virtual bool prefers_direct_writes() const noexcept { return true; }
 
   // Starts accepting on a listening socket (the backend owns fd from now on).
   virtual void add_listener(uint32_t slot, int fd) noexcept = 0;

@@ -23,6 +23,8 @@ NetOptions NetOptions::from_environment() {
   if (const char* v = std::getenv("ACTORLAB_URING_BUFFER_SIZE"))
     options.backend.uring_buffer_size =
         static_cast<uint32_t>(core::parse_unsigned(v, 512, 1u << 20, "ACTORLAB_URING_BUFFER_SIZE"));
+  if (const char* v = std::getenv("ACTORLAB_DIRECT_WRITES"))
+    options.direct_writes = static_cast<int>(core::parse_unsigned(v, 0, 1, "ACTORLAB_DIRECT_WRITES"));
   return options;
 }
 

@@ -27,12 +27,16 @@ struct NetOptions {
   uint32_t max_sockets = 16384;
   // A socket's send queue limit: send() beyond it returns kNoMemory.
   std::size_t max_queued_bytes = 64u << 20;
+  // Direct writes from workers (skynet's policy): -1 = the backend's
+  // preference (epoll yes, uring no), 0 = never, 1 = always.
+  int direct_writes = -1;
   // Backend knobs (buffer ring size, SQPOLL, ...); max_slots is set from max_sockets.
   BackendOptions backend;
 
-  // Reads ACTORLAB_URING_SQPOLL=1, ACTORLAB_URING_BUFFERS=N and
-  // ACTORLAB_URING_BUFFER_SIZE=N from the environment (the knobs that
-  // Config does not carry); a malformed value throws core::ConfigError.
+  // Reads ACTORLAB_URING_SQPOLL=0|1, ACTORLAB_URING_BUFFERS=N,
+  // ACTORLAB_URING_BUFFER_SIZE=N and ACTORLAB_DIRECT_WRITES=0|1 from the
+  // environment (the knobs that Config does not carry); a malformed value
+  // throws core::ConfigError.
   static NetOptions from_environment();
 };
 

@@ -63,7 +63,11 @@ Chunk copy_chunk(std::span<const std::byte> bytes) noexcept {
 }  // namespace
 
 NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options)
-    : runtime_(runtime), backend_(std::move(backend)), options_(options), table_(options.max_sockets) {}
+    : runtime_(runtime),
+      backend_(std::move(backend)),
+      options_(options),
+      table_(options.max_sockets),
+      direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0) {}
 
 NetService::~NetService() {
   stop();
@@ -158,6 +162,7 @@ void NetService::add_stats(core::RuntimeStats& stats) const {
   v["net_enobufs"] += b.enobufs.get();
   v["net_rearms"] += b.rearms.get();
   v["net_accept_pauses"] += b.accept_pauses.get();
+  v["net_setup_fallbacks"] += b.setup_fallbacks.get();
 }
 
 // ---- SocketApi (any thread) -------------------------------------------------
@@ -240,7 +245,8 @@ void NetService::start(SocketId socket, core::ActorId owner) noexcept {
   push_command(std::move(command));
 }
 
-// skynet's send policy: write on the caller's thread when nothing is queued
+// skynet's send policy (when direct writes are on; see NetOptions): write on
+// the caller's thread when nothing is queued
 // before these bytes (queue empty, no pending kSend command, the net thread
 // not owning the queue) and the slot's lock is free; a partial write queues
 // the rest and hands the queue to the net thread. With the lock taken the
@@ -264,7 +270,7 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
       return SocketStatus::kDead;
     }
     std::size_t done = 0;
-    if (slot->queue.empty() && !slot->net_writing && writable_by_worker(slot->state)) {
+    if (direct_writes_ok_ && slot->queue.empty() && !slot->net_writing && writable_by_worker(slot->state)) {
       const ssize_t n = ::send(slot->fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       if (n == static_cast<ssize_t>(bytes.size())) {
         slot->lock.unlock();

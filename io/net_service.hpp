@@ -104,6 +104,7 @@ class NetService final : public core::Service, public core::SocketApi, private B
   NetOptions options_;
   SocketTable table_;
   CommandQueue commands_;
+  bool direct_writes_ok_;                // NetOptions::direct_writes resolved for this backend
   std::atomic<bool> accepting_{true};    // SocketApi calls refused after stop() began
   std::atomic<bool> stopping_{false};    // pairs: release in stop(), acquire in run()
   std::jthread thread_;

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 
 #include <chrono>
+#include <cstdio>
 #include <random>
 
 #include "tests/net/net_support.hpp"
@@ -99,6 +100,10 @@ TEST_P(NetEcho, HundredConnectionsEchoRandomBytes) {
   EXPECT_EQ(stats.get("net_bytes_in"), 100 * per_conn);
   EXPECT_EQ(stats.get("net_bytes_out"), 100 * per_conn);
   EXPECT_EQ(state.errors.load(), 0u);
+  std::printf("%s: syscalls %llu, polls %llu, events %llu, direct writes %llu, setup fallbacks %llu\n",
+              GetParam().c_str(), (unsigned long long)stats.get("net_syscalls"),
+              (unsigned long long)stats.get("net_polls"), (unsigned long long)stats.get("net_events"),
+              (unsigned long long)stats.get("net_direct_writes"), (unsigned long long)stats.get("net_setup_fallbacks"));
   ne.engine->stop();
   EXPECT_EQ(ne.engine->stats().get("net_sockets_open"), 0u);
 }
