@@ -41,8 +41,8 @@ class ConnectionActor : public core::Actor {
           close(ctx);
           break;
         case SocketEventKind::kError:
-          if (!closing_) stats_.add(ctx.worker_index(), Stat::k_socket_errors);
-          if (closing_) break;  // close() was asked: kClosed still follows
+          if (close_asked_) break;  // kClosed still follows
+          stats_.add(ctx.worker_index(), Stat::k_socket_errors);
           [[fallthrough]];
         case SocketEventKind::kClosed:
           stats_.add(ctx.worker_index(), Stat::k_closed);
@@ -68,21 +68,22 @@ class ConnectionActor : public core::Actor {
         stats_.add(ctx.worker_index(), Stat::k_send_refused);
         close(ctx);
         break;
-      case core::SocketStatus::kDead:  // kClosed or kError is on its way
+      case core::SocketStatus::kDead:  // broken or closed: kError or kClosed is on its way
         closing_ = true;
         break;
     }
   }
   // Closes after queued writes; the kClosed that follows ends the actor.
   void close(Context& ctx) {
-    if (closing_) return;
-    closing_ = true;
+    if (close_asked_) return;
+    closing_ = close_asked_ = true;
     ctx.sockets()->close(socket_);
   }
 
   SocketId socket_;
   NetServiceStats& stats_;
-  bool closing_ = false;
+  bool closing_ = false;      // nothing more is read or sent
+  bool close_asked_ = false;  // close() was called: a kClosed will come
 };
 
 class EchoConnection final : public ConnectionActor {

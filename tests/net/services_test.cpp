@@ -44,8 +44,13 @@ class FakeSockets final : public core::SocketApi {
   }
   core::SocketStatus send(SocketId socket, std::span<const std::byte> bytes) noexcept override {
     std::lock_guard lock(mutex_);
+    if (send_status_ != core::SocketStatus::kOk) return send_status_;
     sent_[socket.value()].append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     return core::SocketStatus::kOk;
+  }
+  void set_send_status(core::SocketStatus status) {
+    std::lock_guard lock(mutex_);
+    send_status_ = status;
   }
   void close(SocketId socket) noexcept override {
     std::lock_guard lock(mutex_);
@@ -77,6 +82,7 @@ class FakeSockets final : public core::SocketApi {
   std::map<uint32_t, core::ActorId> owners_;
   std::map<uint32_t, std::string> sent_;
   std::set<uint32_t> closed_;
+  core::SocketStatus send_status_ = core::SocketStatus::kOk;
 };
 
 template <class F>
@@ -204,6 +210,32 @@ TEST_F(ServiceTest, RawEchoAndSocketErrorsAreCounted) {
   event(conn, 3, SocketEventKind::kError, ECONNRESET);
   EXPECT_TRUE(eventually([&] { return stats_.get(NetServiceStats::k_closed) == 1; }));
   EXPECT_EQ(stats_.get(NetServiceStats::k_socket_errors), 1u);
+}
+
+TEST_F(ServiceTest, ABrokenSocketEndsTheActorOnItsError) {
+  NetServiceOptions options;
+  start(options);
+  const core::ActorId conn = accept(4);
+  fake_.set_send_status(core::SocketStatus::kDead);  // a write failed: the socket broke
+  data(conn, 4, frame("x"));
+  event(conn, 4, SocketEventKind::kError, EPIPE);  // no kClosed follows: close() was not asked
+  EXPECT_TRUE(eventually([&] { return stats_.get(NetServiceStats::k_closed) == 1; }));
+  EXPECT_EQ(stats_.get(NetServiceStats::k_socket_errors), 1u);
+  EXPECT_FALSE(fake_.closed(4));
+}
+
+TEST_F(ServiceTest, AFullSendQueueClosesTheConnection) {
+  NetServiceOptions options;
+  start(options);
+  const core::ActorId conn = accept(4);
+  fake_.set_send_status(core::SocketStatus::kNoMemory);
+  data(conn, 4, frame("x"));
+  ASSERT_TRUE(eventually([&] { return fake_.closed(4); }));
+  EXPECT_EQ(stats_.get(NetServiceStats::k_send_refused), 1u);
+  event(conn, 4, SocketEventKind::kError, ECONNRESET);  // after close(): kClosed still follows
+  event(conn, 4, SocketEventKind::kClosed);
+  EXPECT_TRUE(eventually([&] { return stats_.get(NetServiceStats::k_closed) == 1; }));
+  EXPECT_EQ(stats_.get(NetServiceStats::k_socket_errors), 0u);
 }
 
 TEST_F(ServiceTest, HttpKeepAliveThenClose) {
