@@ -25,6 +25,7 @@
 namespace actorlab::core {
 
 class Context;
+class IdleDriver;  // core/idle.hpp
 
 class Actor {
  public:
@@ -68,6 +69,13 @@ class RuntimeBase {
   SocketApi* sockets() const noexcept { return sockets_; }
   void attach_timers(TimerApi* timers) noexcept { timers_ = timers; }
   void attach_sockets(SocketApi* sockets) noexcept { sockets_ = sockets; }
+  // --net=worker: parked workers may block in `driver` (core/idle.hpp)
+  // instead of the futex. Before start(). False if the policy parks its
+  // own way (pinned) and cannot use one.
+  virtual bool attach_idle_driver(IdleDriver* driver) noexcept {
+    (void)driver;
+    return false;
+  }
 
  private:
   TimerApi* timers_ = nullptr;

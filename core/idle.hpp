@@ -24,6 +24,16 @@
 // waking_ is cleared by every thread that enters, cancels or leaves the park
 // protocol: a set flag therefore always has a thread that will clear it
 // after the wake it announced, so it never suppresses a needed wake.
+//
+// With an IdleDriver attached (--net=worker), one parked worker at a time
+// blocks in the io backend instead of the futex (Tokio's driver style). The
+// proof above only needs "a wake after the ticket makes the sleeper return",
+// which the futex gives; for the driver it is a second Dekker pair (seq_cst):
+//   waker:   epoch_++ (RMW);        load driver_parked_;  interrupt if set
+//   parker:  driver_parked_ = true; load epoch_;          block if == ticket
+// Either the parker sees the new epoch and does not block, or the waker sees
+// the flag and interrupts the backend (an eventfd write, which stays
+// readable, so an interrupt that lands before the block still ends it).
 // Threads: any thread pushes; workers search and park.
 #pragma once
 
@@ -40,6 +50,22 @@
 #include "perf/clock.hpp"
 
 namespace actorlab::core {
+
+// An io backend a parked worker may block in instead of the futex
+// (--net=worker; io/ implements it). Threads: any worker; try_acquire
+// admits one at a time; interrupt() from any thread.
+class IdleDriver {
+ public:
+  virtual ~IdleDriver() = default;
+  // Takes the driver (false: another worker has it, or it is stopping).
+  virtual bool try_acquire() noexcept = 0;
+  // Holder only: waits in the backend for io events or interrupt(), handles
+  // what came (events become messages: sends that may wake workers).
+  virtual void block() noexcept = 0;
+  virtual void release() noexcept = 0;
+  // Any thread: makes a block() in progress (or the next one) return.
+  virtual void interrupt() noexcept = 0;
+};
 
 class IdleWorkers {
  public:
@@ -83,17 +109,32 @@ class IdleWorkers {
     return ticket;
   }
   void cancel_park() noexcept { leave_park(); }
+  // Sleeps until a wake after `ticket`: in the io driver if one is attached
+  // and free, else on the futex.
   void park(uint32_t ticket) noexcept {
-    syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAIT_PRIVATE, ticket, nullptr,
-            nullptr, 0);
+    IdleDriver* driver = driver_;
+    if (driver != nullptr && driver->try_acquire()) {
+      driver_parked_.store(true, std::memory_order_seq_cst);  // Dekker with wake_parked_driver()
+      if (epoch_.load(std::memory_order_seq_cst) == ticket) driver->block();
+      driver_parked_.store(false, std::memory_order_seq_cst);
+      driver->release();
+    } else {
+      syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAIT_PRIVATE, ticket, nullptr,
+              nullptr, 0);
+    }
     leave_park();
   }
 
   void wake_all() noexcept {
     epoch_.fetch_add(1, std::memory_order_seq_cst);
+    wake_parked_driver();
     syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr,
             nullptr, 0);
   }
+
+  // Before the workers start (not thread-safe): parked workers may block in
+  // `driver` (--net=worker). The driver must outlive the workers' last park.
+  void attach_driver(IdleDriver* driver) noexcept { driver_ = driver; }
 
  private:
   void leave_park() noexcept {
@@ -106,17 +147,26 @@ class IdleWorkers {
     if (searching_.load(std::memory_order_seq_cst) != 0) return false;
     if (sleepers_.load(std::memory_order_seq_cst) == 0) return false;
     if (waking_.exchange(true, std::memory_order_seq_cst)) return false;  // one wake in flight
-    epoch_.fetch_add(1, std::memory_order_release);  // pairs with the acquire in prepare_park
+    // seq_cst: the driver's Dekker pair (header); also the release that pairs
+    // with the acquire in prepare_park.
+    epoch_.fetch_add(1, std::memory_order_seq_cst);
+    wake_parked_driver();
     syscall(SYS_futex, reinterpret_cast<uint32_t*>(&epoch_), FUTEX_WAKE_PRIVATE, 1, nullptr,
             nullptr, 0);
     return true;
   }
 
+  void wake_parked_driver() noexcept {
+    if (driver_ != nullptr && driver_parked_.load(std::memory_order_seq_cst)) driver_->interrupt();
+  }
+
+  IdleDriver* driver_ = nullptr;  // set before the workers start, then read-only
   alignas(kCacheLine) std::atomic<int64_t> queued_{0};
   alignas(kCacheLine) std::atomic<uint32_t> searching_{0};
   std::atomic<uint32_t> sleepers_{0};
   std::atomic<bool> waking_{false};
   alignas(kCacheLine) std::atomic<uint32_t> epoch_{0};  // the futex word
+  std::atomic<bool> driver_parked_{false};  // a worker blocks (or is about to) in the driver
 };
 
 // The grace rule of one search: a lone queued actor (hint == 1) is left for

@@ -135,6 +135,15 @@ class Runtime final : public RuntimeBase {
 
   int threads() const noexcept override { return config_.threads; }
 
+  bool attach_idle_driver(IdleDriver* driver) noexcept override {
+    if constexpr (requires(Policy& p) { p.attach_idle_driver(driver); }) {
+      policy_.attach_idle_driver(driver);
+      return true;
+    } else {
+      return false;
+    }
+  }
+
  private:
   struct alignas(kCacheLine) Worker {
     int index = 0;

@@ -106,8 +106,10 @@ class SocketApi {
   // `owner` from now on (skynet's socket.start). On an open socket it only
   // changes the owner.
   virtual void start(SocketId socket, ActorId owner) noexcept = 0;
-  // Writes directly when the send queue is empty and its lock is free,
-  // otherwise queues the bytes for the net thread. Order is kept per socket.
+  // Writes directly on the caller's thread when the send queue is empty and
+  // its lock is free (skynet's policy; the epoll default, off by default on
+  // uring, where the net thread batches sends), otherwise queues the bytes
+  // for the net thread. Order is kept per socket.
   virtual SocketStatus send(SocketId socket, std::span<const std::byte> bytes) noexcept = 0;
   // Closes after queued writes are flushed; kClosed follows to the owner.
   // send() after close() returns kDead.

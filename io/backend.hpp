@@ -118,6 +118,7 @@ struct BackendOptions {
   uint32_t uring_buffer_size = 8192;
   uint32_t uring_entries = 1024;   // SQ size (CQ is twice that)
   bool uring_sqpoll = false;       // IORING_SETUP_SQPOLL (a kernel thread polls the SQ)
+  bool uring_single_issuer = true; // SINGLE_ISSUER|DEFER_TASKRUN: one thread drives (not with --net=worker)
 };
 
 // Throws std::runtime_error (with the errno text) if the kernel refuses.

@@ -12,8 +12,8 @@
 // triggering would repeat forever).
 //
 // Accept errors (EMFILE, ENFILE, ENOBUFS, ENOMEM) pause the listener (out of
-// the epoll set) and resume it after kAcceptRetryMs or as soon as another
-// socket's fd is closed; pending connections wait in the kernel's backlog,
+// the epoll set) and resume it after 10 ms or as soon as another socket's
+// fd is closed (accept_retry.hpp); pending connections wait in the kernel's backlog,
 // none is dropped (skynet instead keeps a spare fd to accept-and-close).
 //
 // Completions that happen inside a call (a send() that wrote everything, a
@@ -32,6 +32,7 @@
 #include <system_error>
 #include <vector>
 
+#include "io/accept_retry.hpp"
 #include "io/backend.hpp"
 #include "io/fd.hpp"
 
@@ -41,7 +42,6 @@ namespace {
 constexpr uint64_t kWakeTag = UINT64_MAX;
 constexpr int kMaxEvents = 256;       // events per epoll_wait (guessed; a batch)
 constexpr int kAcceptsPerEvent = 64;  // accepts per listener event (guessed: fairness vs syscalls)
-constexpr int kAcceptRetryMs = 10;    // paused listener retry (guessed)
 
 class EpollBackend final : public Backend {
  public:
@@ -111,7 +111,7 @@ class EpollBackend final : public Backend {
     UniqueFd(s.fd).reset();
     counters_.syscalls.add();
     s = Slot{};
-    fd_freed_ = true;
+    retry_.fd_freed();
     defer(Report::kReleased, slot, 0);
   }
 
@@ -119,7 +119,12 @@ class EpollBackend final : public Backend {
     counters_.polls.add();
     int handled = report_deferred(sink);
     if (handled > 0) timeout_ms = 0;
-    timeout_ms = resume_paused(timeout_ms);
+    retry_.resume_due(&timeout_ms, [this](uint32_t slot) {
+      Slot& s = slots_[slot];
+      if (s.kind != Kind::kListener || !s.paused) return;
+      s.paused = false;
+      update(slot);
+    });
     epoll_event events[kMaxEvents];
     counters_.syscalls.add();
     const int n = ::epoll_wait(epoll_.get(), events, kMaxEvents, timeout_ms);
@@ -226,26 +231,6 @@ class EpollBackend final : public Backend {
     return n;
   }
 
-  // Resumes paused listeners when an fd was freed or the retry time came;
-  // returns the poll timeout, shortened to the retry time if some stay paused.
-  int resume_paused(int timeout_ms) noexcept {
-    if (paused_.empty()) return timeout_ms;
-    const auto now = std::chrono::steady_clock::now();
-    if (fd_freed_ || now >= retry_at_) {
-      for (uint32_t slot : paused_) {
-        Slot& s = slots_[slot];
-        if (s.kind != Kind::kListener || !s.paused) continue;
-        s.paused = false;
-        update(slot);
-      }
-      paused_.clear();
-      fd_freed_ = false;
-      return timeout_ms;
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count() + 1;
-    return timeout_ms < 0 ? static_cast<int>(left) : std::min(timeout_ms, static_cast<int>(left));
-  }
-
   void handle(uint32_t slot, uint32_t events, BackendSink& sink) noexcept {
     Slot& s = slots_[slot];
     if (s.kind == Kind::kListener) {
@@ -281,9 +266,7 @@ class EpollBackend final : public Backend {
       // EMFILE, ENFILE, ENOBUFS, ENOMEM, ...: pause, retry later.
       s.paused = true;
       update(slot);
-      paused_.push_back(slot);
-      retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(kAcceptRetryMs);
-      fd_freed_ = false;
+      retry_.pause(slot);
       counters_.accept_pauses.add();
       sink.on_accept_error(slot, err);
       return;
@@ -350,9 +333,7 @@ class EpollBackend final : public Backend {
   std::vector<Slot> slots_;
   std::vector<std::byte> buffer_;
   std::vector<Deferred> deferred_;
-  std::vector<uint32_t> paused_;
-  std::chrono::steady_clock::time_point retry_at_{};
-  bool fd_freed_ = false;
+  AcceptRetry retry_;
   UniqueFd epoll_;
   UniqueFd wake_fd_;
 };

@@ -34,10 +34,12 @@ core::SocketApi& attach_net(core::Engine& engine, const core::Config& config) {
 
 core::SocketApi& attach_net(core::Engine& engine, const core::Config& config, const NetOptions& options) {
   config.validate();
-  if (config.net == "worker")
-    throw core::ConfigError("net: 'worker' (an idle worker polls the backend) is not implemented yet; use --net=thread");
+  const bool worker_driven = config.net == "worker";
   NetOptions effective = options;
   effective.backend.max_slots = effective.max_sockets;
+  // With worker drivers several threads take turns on the ring: no
+  // SINGLE_ISSUER / DEFER_TASKRUN.
+  if (worker_driven) effective.backend.uring_single_issuer = false;
   std::unique_ptr<Backend> backend;
   if (config.backend == "epoll")
     backend = make_epoll_backend(effective.backend);
@@ -45,7 +47,12 @@ core::SocketApi& attach_net(core::Engine& engine, const core::Config& config, co
     backend = make_uring_backend(effective.backend);
   else
     throw core::ConfigError(fmt::format("backend: unknown '{}'; valid: epoll, uring", config.backend));
-  auto service = std::make_unique<NetService>(engine.runtime(), std::move(backend), effective);
+  auto service = std::make_unique<NetService>(engine.runtime(), std::move(backend), effective, worker_driven);
+  if (worker_driven && !engine.runtime().attach_idle_driver(service.get()))
+    throw core::ConfigError(fmt::format(
+        "net: 'worker' needs a policy whose idle workers park through core/idle.hpp (skynet, steal); "
+        "policy {} parks each worker on its own futex: use --net=thread",
+        config.policy));
   NetService& ref = engine.add_service(std::move(service));
   engine.runtime().attach_sockets(&ref);
   return ref;

@@ -4,7 +4,9 @@
 //   core::SocketApi& sockets = io::attach_net(engine, config);
 //
 // creates the service for config.backend ("epoll" | "uring") and config.net
-// ("thread"; "worker" is refused with a ConfigError for now), adds it to the
+// ("thread": a dedicated net thread; "worker": no net thread, a parked
+// worker blocks in the backend instead of its futex; policy pinned refuses
+// it with a ConfigError), adds it to the
 // engine (started after the workers, stopped before them) and attaches it
 // as the runtime's SocketApi (Context::sockets()). Call before
 // engine.start(). Throws core::ConfigError for a bad knob and

@@ -1,6 +1,8 @@
 // net_service.cpp: the socket service (see net_service.hpp for the data
-// flow). Threads: SocketApi methods run on any thread; run(), apply*(),
-// drive_*() and the BackendSink callbacks on the net thread only.
+// flow): lifecycle, the net thread's loop, the IdleDriver (--net=worker) and
+// the SocketApi. The driver's command and event handling is net_events.cpp.
+// Threads: SocketApi methods on any thread; run() on the net thread;
+// block() on the worker holding the driver token.
 #include "io/net_service.hpp"
 
 #include <arpa/inet.h>
@@ -13,6 +15,7 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <thread>
 #include <string>
 
 #include "io/fd.hpp"
@@ -48,8 +51,6 @@ bool parse_address(std::string_view host, uint16_t port, sockaddr_storage& out, 
   return false;
 }
 
-bool writable_by_worker(SlotState s) noexcept { return s == SlotState::kAccepted || s == SlotState::kOpen; }
-
 Chunk copy_chunk(std::span<const std::byte> bytes) noexcept {
   Chunk c;
   c.data.reset(new (std::nothrow) std::byte[bytes.size()]);
@@ -62,12 +63,14 @@ Chunk copy_chunk(std::span<const std::byte> bytes) noexcept {
 
 }  // namespace
 
-NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options)
+NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options,
+                       bool worker_driven)
     : runtime_(runtime),
       backend_(std::move(backend)),
       options_(options),
       table_(options.max_sockets),
-      direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0) {}
+      direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0),
+      worker_driven_(worker_driven) {}
 
 NetService::~NetService() {
   stop();
@@ -87,7 +90,7 @@ NetService::~NetService() {
 void NetService::start() {
   if (started_) return;
   started_ = true;
-  thread_ = std::jthread([this] { run(); });
+  if (!worker_driven_) thread_ = std::jthread([this] { run(); });
 }
 
 void NetService::stop() noexcept {
@@ -95,6 +98,55 @@ void NetService::stop() noexcept {
   if (stopping_.exchange(true, std::memory_order_acq_rel)) return;
   backend_->wake();
   if (thread_.joinable()) thread_.join();
+  if (worker_driven_) {
+    // Take the driver token for good (try_acquire refuses workers from now
+    // on), interrupting a worker blocked in the backend, then close all here.
+    while (driver_busy_.exchange(true, std::memory_order_acquire)) {
+      backend_->wake();
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    drive_close_all();
+  }
+}
+
+// ---- core::IdleDriver (--net=worker) --------------------------------------------
+
+namespace {
+// The service whose driver this thread holds now: its own interrupts are
+// pointless (it returns from the backend anyway), so they are skipped.
+thread_local const NetService* tl_driving = nullptr;
+}  // namespace
+
+bool NetService::try_acquire() noexcept {
+  if (stopping_.load(std::memory_order_acquire)) return false;  // pairs with the exchange in stop()
+  return !driver_busy_.load(std::memory_order_relaxed) &&
+         !driver_busy_.exchange(true, std::memory_order_acquire);  // pairs with release()
+}
+
+void NetService::block() noexcept {
+  tl_driving = this;
+  if (drive_commands() || stopping_.load(std::memory_order_acquire)) {
+    backend_->poll(0, *this);
+  } else {
+    commands_.set_sleeping(true);
+    if (commands_.maybe_nonempty()) {
+      commands_.set_sleeping(false);
+      drive_commands();
+      backend_->poll(0, *this);
+    } else {
+      backend_->poll(-1, *this);
+      commands_.set_sleeping(false);
+    }
+  }
+  drive_commands();
+  tl_driving = nullptr;
+}
+
+void NetService::release() noexcept { driver_busy_.store(false, std::memory_order_release); }
+
+void NetService::interrupt() noexcept {
+  if (tl_driving == this) return;
+  backend_->wake();
 }
 
 void NetService::run() noexcept {
@@ -237,12 +289,7 @@ SocketId NetService::connect(core::ActorId owner, std::string_view host, uint16_
 
 void NetService::start(SocketId socket, core::ActorId owner) noexcept {
   if (table_.find(socket) == nullptr) { dead_sends_.add(); return; }
-  auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-  if (!command) return;
-  command->kind = CommandKind::kStart;
-  command->socket = socket;
-  command->owner = owner;
-  push_command(std::move(command));
+  push_simple(CommandKind::kStart, socket, owner);
 }
 
 // skynet's send policy (when direct writes are on; see NetOptions): write on
@@ -283,13 +330,7 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
         slot->broken = true;
         slot->lock.unlock();
         dead_sends_.add();
-        auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-        if (command) {
-          command->kind = CommandKind::kFail;
-          command->socket = socket;
-          command->error = err;
-          push_command(std::move(command));
-        }
+        push_simple(CommandKind::kFail, socket, {}, err);
         return SocketStatus::kDead;
       }
       done = n > 0 ? static_cast<std::size_t>(n) : 0;
@@ -312,14 +353,8 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
     if (hand_over) slot->net_writing = true;
     slot->lock.unlock();
     queued_writes_.add();
-    if (hand_over) {
-      auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-      if (command) {  // without memory the queue waits for the next command that kicks it
-        command->kind = CommandKind::kFlush;
-        command->socket = socket;
-        push_command(std::move(command));
-      }
-    }
+    // Without memory for the command the queue waits for the next kick.
+    if (hand_over) push_simple(CommandKind::kFlush, socket);
     return SocketStatus::kOk;
   }
   auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
@@ -338,305 +373,27 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
   return SocketStatus::kOk;
 }
 
-void NetService::close(SocketId socket) noexcept {
+void NetService::close(SocketId socket) noexcept { close_writes(socket, CommandKind::kClose); }
+void NetService::shutdown_write(SocketId socket) noexcept { close_writes(socket, CommandKind::kShutdown); }
+
+// close() and shutdown_write(): later sends are refused at once (kDead),
+// then the net thread flushes what is queued and closes or half-closes.
+void NetService::close_writes(SocketId socket, CommandKind kind) noexcept {
   SocketSlot* slot = table_.find(socket);
   if (slot == nullptr) { dead_sends_.add(); return; }
   slot->write_closed.store(true, std::memory_order_release);  // pairs with the acquire in send()
+  push_simple(kind, socket);
+}
+
+bool NetService::push_simple(CommandKind kind, SocketId socket, core::ActorId owner, int error) noexcept {
   auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-  if (!command) return;
-  command->kind = CommandKind::kClose;
+  if (!command) return false;
+  command->kind = kind;
   command->socket = socket;
+  command->owner = owner;
+  command->error = error;
   push_command(std::move(command));
+  return true;
 }
-
-void NetService::shutdown_write(SocketId socket) noexcept {
-  SocketSlot* slot = table_.find(socket);
-  if (slot == nullptr) { dead_sends_.add(); return; }
-  slot->write_closed.store(true, std::memory_order_release);  // pairs with the acquire in send()
-  auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
-  if (!command) return;
-  command->kind = CommandKind::kShutdown;
-  command->socket = socket;
-  push_command(std::move(command));
-}
-
-// ---- net thread: commands -----------------------------------------------------
-
-bool NetService::drive_commands() noexcept {
-  bool any = false;
-  while (CommandLink* link = commands_.pop()) {
-    std::unique_ptr<Command> command(static_cast<Command*>(link));
-    apply(*command);
-    commands_applied_.add();
-    any = true;
-  }
-  return any;
-}
-
-void NetService::apply(Command& command) noexcept {
-  const uint32_t index = SocketTable::index_of(command.socket);
-  if (command.kind == CommandKind::kSend) return apply_send(command);
-  SocketSlot* slot = table_.find(command.socket);
-  if (slot == nullptr) return;  // closed meanwhile: nothing to do
-  switch (command.kind) {
-    case CommandKind::kListen:
-      slot->registered = true;
-      backend_->add_listener(index, slot->fd);
-      if (stopping_.load(std::memory_order_acquire)) drive_release(index);
-      break;
-    case CommandKind::kConnect:
-      slot->registered = true;
-      slot->connecting = true;
-      backend_->connect(index, slot->fd, command.addr, command.addr_len);
-      if (stopping_.load(std::memory_order_acquire)) drive_release(index);
-      break;
-    case CommandKind::kStart: {
-      slot->owner.store(command.owner.value(), std::memory_order_relaxed);
-      bool begin_reading = false;
-      slot->lock.lock();
-      if (slot->state == SlotState::kAccepted) {
-        slot->state = SlotState::kOpen;
-        begin_reading = true;
-      }
-      slot->lock.unlock();
-      if (begin_reading) backend_->start_reading(index);
-      break;
-    }
-    case CommandKind::kFlush:
-    case CommandKind::kShutdown:
-      drive_kick(index);
-      break;
-    case CommandKind::kClose: {
-      slot->user_closed = true;
-      bool release_now = false;
-      slot->lock.lock();
-      if (slot->state == SlotState::kListening) {
-        release_now = true;
-      } else if (slot->state != SlotState::kReleasing) {
-        slot->state = SlotState::kClosing;
-      }
-      slot->lock.unlock();
-      if (release_now) drive_release(index);
-      else drive_kick(index);  // releases at once when nothing is queued
-      break;
-    }
-    case CommandKind::kFail:
-      on_error(index, command.error);
-      break;
-    case CommandKind::kSend:
-      break;
-  }
-}
-
-void NetService::apply_send(Command& command) noexcept {
-  const uint32_t index = SocketTable::index_of(command.socket);
-  if (index >= table_.capacity()) return;
-  SocketSlot& slot = table_.at(index);
-  bool appended = false;
-  slot.lock.lock();
-  // release: pairs with the acquire load in send(); decremented whether or
-  // not the id still matches (socket_table.hpp: pending_sends).
-  slot.pending_sends.fetch_sub(1, std::memory_order_release);
-  if (slot.id.load(std::memory_order_relaxed) == command.socket.value() && !slot.broken &&
-      (writable_by_worker(slot.state) || slot.state == SlotState::kConnecting ||
-       slot.state == SlotState::kClosing)) {
-    slot.queued_bytes += command.chunk.size;
-    slot.queue.push_back(std::move(command.chunk));
-    appended = true;
-  }
-  slot.lock.unlock();
-  if (appended) {
-    queued_writes_.add();
-    drive_kick(index);
-  } else {
-    dead_sends_.add();
-    dropped_bytes_.add(command.chunk.size);
-  }
-}
-
-// Moves the slot's writing on: sends the queue's head if nothing is in
-// flight, else (queue drained) releases a closing socket or applies a
-// pending shutdown_write.
-void NetService::drive_kick(uint32_t index) noexcept {
-  SocketSlot& slot = table_.at(index);
-  if (slot.send_in_flight || slot.connecting) return;
-  const std::byte* data = nullptr;
-  std::size_t size = 0;
-  bool release = false, shut = false;
-  slot.lock.lock();
-  const SlotState state = slot.state;
-  if (state == SlotState::kFree || state == SlotState::kReleasing || state == SlotState::kListening) {
-    slot.lock.unlock();
-    return;
-  }
-  if (!slot.queue.empty() && !slot.broken) {
-    slot.net_writing = true;
-    const Chunk& head = slot.queue.front();
-    data = head.data.get() + head.offset;
-    size = head.size - head.offset;
-  } else {
-    slot.net_writing = false;
-    release = state == SlotState::kClosing;
-    shut = !release && !slot.shut_done && slot.write_closed.load(std::memory_order_relaxed);
-  }
-  slot.lock.unlock();
-  if (data != nullptr) {
-    slot.send_in_flight = true;
-    backend_->send(index, data, size);
-  } else if (release) {
-    drive_release(index);
-  } else if (shut) {
-    slot.shut_done = true;
-    backend_->shutdown_write(index);
-  }
-}
-
-// Withdraws the socket from writers and has the backend close it;
-// on_released frees the slot.
-void NetService::drive_release(uint32_t index) noexcept {
-  SocketSlot& slot = table_.at(index);
-  slot.lock.lock();
-  if (slot.state == SlotState::kReleasing || slot.state == SlotState::kFree) {
-    slot.lock.unlock();
-    return;
-  }
-  slot.state = SlotState::kReleasing;
-  slot.net_writing = true;  // no direct write from now on
-  const int fd = slot.fd;
-  slot.lock.unlock();
-  if (slot.registered) {
-    backend_->close(index);
-  } else {
-    UniqueFd(fd).reset();
-    on_released(index);
-  }
-}
-
-void NetService::deliver_event(core::ActorId owner, SocketId socket, SocketEventKind kind, SocketId other,
-                               int error) noexcept {
-  if (stopping_.load(std::memory_order_relaxed)) return;  // no event storm at stop
-  core::Message msg = core::Message::of(core::kTypeSocketEvent, core::SocketEvent{kind, socket, other, error},
-                                        socket.value());
-  msg.target = owner;
-  runtime_.send(std::move(msg), -1);
-}
-
-void NetService::deliver_event(uint32_t index, SocketEventKind kind, SocketId other, int error) noexcept {
-  const SocketSlot& slot = table_.at(index);
-  deliver_event(core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed)),
-                SocketId::from_value(slot.id.load(std::memory_order_relaxed)), kind, other, error);
-}
-
-// ---- net thread: backend reports ------------------------------------------------
-
-void NetService::on_accept(uint32_t listener, int fd) noexcept {
-  UniqueFd owned(fd);
-  SocketSlot& lslot = table_.at(listener);
-  if (lslot.state != SlotState::kListening || stopping_.load(std::memory_order_relaxed)) return;
-  const core::ActorId owner = core::ActorId::from_value(lslot.owner.load(std::memory_order_relaxed));
-  const SocketId id = table_.alloc(fd, SlotState::kAccepted, owner);
-  if (!id.valid()) {
-    table_full_.add();
-    return;
-  }
-  owned.release();
-  const uint32_t index = SocketTable::index_of(id);
-  const int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  table_.at(index).registered = true;
-  backend_->add_connection(index, fd);
-  accepts_.add();
-  lslot.accept_warned = false;
-  deliver_event(owner, SocketId::from_value(lslot.id.load(std::memory_order_relaxed)), SocketEventKind::kAccepted,
-                id, 0);
-}
-
-void NetService::on_accept_error(uint32_t listener, int error) noexcept {
-  if (error == EMFILE || error == ENFILE) emfile_.add(); else accept_errors_.add();
-  SocketSlot& lslot = table_.at(listener);
-  if (lslot.state != SlotState::kListening || lslot.accept_warned) return;
-  lslot.accept_warned = true;  // one warning per episode; the counter has them all
-  deliver_event(listener, SocketEventKind::kWarning, SocketId{}, error);
-}
-
-void NetService::on_data(uint32_t index, std::span<const std::byte> bytes) noexcept {
-  SocketSlot& slot = table_.at(index);
-  bytes_in_.add(bytes.size());
-  if (slot.state != SlotState::kOpen || stopping_.load(std::memory_order_relaxed)) {
-    dropped_reads_.add();
-    return;
-  }
-  try {
-    core::Message msg(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed), bytes.data(), bytes.size());
-    msg.target = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
-    runtime_.send(std::move(msg), -1);
-  } catch (const std::bad_alloc&) {
-    dropped_reads_.add();
-  }
-}
-
-void NetService::on_eof(uint32_t index) noexcept {
-  SocketSlot& slot = table_.at(index);
-  eofs_.add();
-  if (slot.state != SlotState::kOpen) return;
-  deliver_event(index, SocketEventKind::kEof, SocketId{}, 0);
-}
-
-void NetService::on_error(uint32_t index, int error) noexcept {
-  SocketSlot& slot = table_.at(index);
-  if (slot.state == SlotState::kReleasing || slot.state == SlotState::kFree) return;
-  if (error == ECONNRESET || error == EPIPE) resets_.add(); else errors_.add();
-  slot.lock.lock();
-  slot.broken = true;
-  slot.lock.unlock();
-  if (!slot.user_closed) deliver_event(index, SocketEventKind::kError, SocketId{}, error);
-  drive_release(index);
-}
-
-void NetService::on_connected(uint32_t index, int error) noexcept {
-  SocketSlot& slot = table_.at(index);
-  slot.connecting = false;
-  if (slot.state == SlotState::kReleasing || slot.state == SlotState::kFree) return;
-  if (error != 0) {
-    errors_.add();
-    if (!slot.user_closed) deliver_event(index, SocketEventKind::kError, SocketId{}, error);
-    drive_release(index);
-    return;
-  }
-  connects_.add();
-  slot.lock.lock();
-  if (slot.state == SlotState::kConnecting) slot.state = SlotState::kOpen;
-  slot.lock.unlock();
-  if (!slot.user_closed) deliver_event(index, SocketEventKind::kConnected, SocketId{}, 0);
-  drive_kick(index);
-}
-
-void NetService::on_sent(uint32_t index, std::size_t bytes) noexcept {
-  SocketSlot& slot = table_.at(index);
-  slot.send_in_flight = false;
-  bytes_out_.add(bytes);
-  slot.lock.lock();
-  if (!slot.queue.empty()) {
-    Chunk& head = slot.queue.front();
-    head.offset += bytes;
-    if (head.offset >= head.size) {
-      slot.queued_bytes -= head.size;
-      slot.queue.pop_front();
-    }
-  }
-  slot.lock.unlock();
-  drive_kick(index);
-}
-
-void NetService::on_released(uint32_t index) noexcept {
-  SocketSlot& slot = table_.at(index);
-  const core::ActorId owner = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
-  const SocketId id = SocketId::from_value(slot.id.load(std::memory_order_relaxed));
-  const bool notify = slot.user_closed;
-  dropped_bytes_.add(table_.free(index));
-  if (notify) deliver_event(owner, id, SocketEventKind::kClosed, SocketId{}, 0);
-}
-
-void NetService::on_wake() noexcept {}
 
 }  // namespace actorlab::io

@@ -22,8 +22,15 @@
 //   events    kAccepted, kConnected, kEof, kError, kWarning, kClosed as
 //             kTypeSocketEvent messages (core/services.hpp).
 // Errors never crash: each becomes an event to the owner or a counter.
+// Drivers: with --net=thread a dedicated net thread runs run(); with
+// --net=worker there is no net thread: the service is the runtime's
+// core::IdleDriver, and a parked worker holding the driver token runs one
+// round (commands, then a blocking poll) in block(). The token (an atomic
+// exchange, acquire; release in release()) orders one driver's plain
+// writes before the next driver's reads.
 // Threads: SocketApi methods from any thread; BackendSink callbacks and
-// everything named drive_* on the net thread only.
+// everything named drive_* on the driver only (the net thread, or the
+// worker holding the token).
 #pragma once
 
 #include <sys/socket.h>
@@ -34,6 +41,7 @@
 
 #include "core/actor.hpp"
 #include "core/counters.hpp"
+#include "core/idle.hpp"
 #include "core/services.hpp"
 #include "io/backend.hpp"
 #include "io/command_queue.hpp"
@@ -42,9 +50,14 @@
 
 namespace actorlab::io {
 
-class NetService final : public core::Service, public core::SocketApi, private BackendSink {
+class NetService final : public core::Service,
+                         public core::SocketApi,
+                         public core::IdleDriver,
+                         private BackendSink {
  public:
-  NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options);
+  // worker_driven: --net=worker (no net thread; attach as the idle driver).
+  NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> backend, const NetOptions& options,
+             bool worker_driven = false);
   ~NetService() override;
 
   // core::Service
@@ -61,6 +74,12 @@ class NetService final : public core::Service, public core::SocketApi, private B
   void close(core::SocketId socket) noexcept override;
   void shutdown_write(core::SocketId socket) noexcept override;
 
+  // core::IdleDriver (--net=worker)
+  bool try_acquire() noexcept override;
+  void block() noexcept override;
+  void release() noexcept override;
+  void interrupt() noexcept override;
+
  private:
   enum class CommandKind : uint8_t { kListen, kConnect, kStart, kSend, kFlush, kClose, kShutdown, kFail };
   struct Command : CommandLink {
@@ -74,6 +93,9 @@ class NetService final : public core::Service, public core::SocketApi, private B
   };
 
   void push_command(std::unique_ptr<Command> command) noexcept;
+  // A command without payload; false if out of memory (nothing pushed).
+  bool push_simple(CommandKind kind, core::SocketId socket, core::ActorId owner = {}, int error = 0) noexcept;
+  void close_writes(core::SocketId socket, CommandKind kind) noexcept;
   bool wake_needed() noexcept;
 
   // Net thread.
@@ -109,6 +131,11 @@ class NetService final : public core::Service, public core::SocketApi, private B
   std::atomic<bool> stopping_{false};    // pairs: release in stop(), acquire in run()
   std::jthread thread_;
   bool started_ = false;
+  const bool worker_driven_;
+  // --net=worker: the driver token (true while a worker drives). exchange
+  // acquire in try_acquire(), store release in release(): pairs hand the
+  // driver's plain state from one worker to the next.
+  alignas(core::kCacheLine) std::atomic<bool> driver_busy_{false};
 
   // Counters: workers and the net thread both bump some, so all are shared.
   core::SharedCounter accepts_, connects_, bytes_in_, bytes_out_, direct_writes_, queued_writes_,

@@ -54,6 +54,9 @@ enum class SlotState : uint8_t {
   kReleasing,   // the backend is closing the fd; writes refused
 };
 
+// States in which a worker may write directly (if nothing is queued).
+inline bool writable_by_worker(SlotState s) noexcept { return s == SlotState::kAccepted || s == SlotState::kOpen; }
+
 // Bytes waiting to be written. offset: how many were written already.
 struct Chunk {
   std::unique_ptr<std::byte[]> data;

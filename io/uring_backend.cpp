@@ -24,7 +24,7 @@
 //     send, connect, accept cancelled or finished), so a reused fd number
 //     never meets an old completion.
 // Accept errors (EMFILE, ...) end the multishot accept: the listener is
-// re-armed after kAcceptRetryMs or as soon as another fd is closed.
+// re-armed after 10 ms or as soon as another fd is closed (accept_retry.hpp).
 // Threads: the driving thread only, except wake() (an eventfd write; a read
 // of the eventfd stays armed in the ring).
 #include <liburing.h>
@@ -44,13 +44,13 @@
 #include <system_error>
 #include <vector>
 
+#include "io/accept_retry.hpp"
 #include "io/backend.hpp"
 #include "io/fd.hpp"
 
 namespace actorlab::io {
 namespace {
 
-constexpr int kAcceptRetryMs = 10;  // guessed, as in the epoll backend
 constexpr uint16_t kBufferGroup = 1;
 
 enum class Op : uint8_t { kAccept = 1, kRecv, kSend, kConnect, kWake, kCancel };
@@ -185,7 +185,11 @@ class UringBackend final : public Backend {
     counters_.polls.add();
     int handled = report_released(sink);
     if (handled > 0) timeout_ms = 0;
-    timeout_ms = resume_paused(timeout_ms);
+    if (retry_.resume_due(&timeout_ms, [this](uint32_t slot) {
+          Slot& s = slots_[slot];
+          if (s.kind == Kind::kListener && s.paused && !s.closing && !s.accept_armed) arm_accept(slot);
+        }))
+      timeout_ms = 0;  // submit the re-arms now
     counters_.syscalls.add();
     int r;
     if (timeout_ms == 0) {
@@ -232,7 +236,10 @@ class UringBackend final : public Backend {
     const unsigned entries = std::max(64u, options.uring_entries);
     std::vector<unsigned> attempts;
     if (options.uring_sqpoll) {
-      attempts = {IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER, IORING_SETUP_SQPOLL};
+      attempts = {IORING_SETUP_SQPOLL};
+      if (options.uring_single_issuer) attempts.insert(attempts.begin(), IORING_SETUP_SQPOLL | IORING_SETUP_SINGLE_ISSUER);
+    } else if (!options.uring_single_issuer) {
+      attempts = {IORING_SETUP_COOP_TASKRUN, 0};
     } else {
       attempts = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0};
     }
@@ -333,7 +340,7 @@ class UringBackend final : public Backend {
     counters_.syscalls.add();
     UniqueFd(s.fd).reset();
     s = Slot{};
-    fd_freed_ = true;
+    retry_.fd_freed();
     released_.push_back(slot);
   }
 
@@ -343,22 +350,6 @@ class UringBackend final : public Backend {
     batch.swap(released_);
     for (uint32_t slot : batch) sink.on_released(slot);
     return static_cast<int>(batch.size());
-  }
-
-  int resume_paused(int timeout_ms) noexcept {
-    if (paused_.empty()) return timeout_ms;
-    const auto now = std::chrono::steady_clock::now();
-    if (fd_freed_ || now >= retry_at_) {
-      for (uint32_t slot : paused_) {
-        Slot& s = slots_[slot];
-        if (s.kind == Kind::kListener && s.paused && !s.closing && !s.accept_armed) arm_accept(slot);
-      }
-      paused_.clear();
-      fd_freed_ = false;
-      return 0;  // submit the re-arms now
-    }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(retry_at_ - now).count() + 1;
-    return timeout_ms < 0 ? static_cast<int>(left) : std::min(timeout_ms, static_cast<int>(left));
   }
 
   // Handles every completion in the CQ ring, then returns the used buffers
@@ -449,9 +440,7 @@ class UringBackend final : public Backend {
     }
     // EMFILE, ENFILE, ENOBUFS, ENOMEM, ...: pause, retry later.
     s.paused = true;
-    paused_.push_back(slot);
-    retry_at_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(kAcceptRetryMs);
-    fd_freed_ = false;
+    retry_.pause(slot);
     counters_.accept_pauses.add();
     sink.on_accept_error(slot, -res);
   }
@@ -515,9 +504,7 @@ class UringBackend final : public Backend {
   uint32_t returned_ = 0;   // buffers returned in this batch
   std::deque<uint32_t> starved_;
   std::vector<uint32_t> released_;
-  std::vector<uint32_t> paused_;
-  std::chrono::steady_clock::time_point retry_at_{};
-  bool fd_freed_ = false;
+  AcceptRetry retry_;
   UniqueFd wake_fd_;
   uint64_t wake_value_ = 0;
 };

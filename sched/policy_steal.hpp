@@ -115,6 +115,8 @@ class StealPolicy {
   std::size_t batch(WorkerState& w, Cell& cell) noexcept { return batch_for(batch_, w.weight, cell); }
 
   void stop() noexcept { idle_.wake_all(); }
+  // --net=worker: parked workers may block in the io driver (core/idle.hpp).
+  void attach_idle_driver(core::IdleDriver* driver) noexcept { idle_.attach_driver(driver); }
 
  private:
   bool other_work_waits(WorkerState& w) const noexcept {

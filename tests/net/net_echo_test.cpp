@@ -125,7 +125,7 @@ TEST_P(NetEcho, BufferRingExhaustionLosesNothing) {
   EXPECT_EQ(echo_clients(state.port.load(), 64, per_conn, std::chrono::seconds(30)), "");
   auto stats = ne.engine->stats();
   EXPECT_EQ(stats.get("net_bytes_in"), 64 * per_conn);
-  if (GetParam() == "uring") {
+  if (GetParam().rfind("uring", 0) == 0) {
     EXPECT_GT(stats.get("net_enobufs"), 0u) << "the ring never ran dry: the test tests nothing";
   }
 }
@@ -186,6 +186,6 @@ TEST_P(NetEcho, ConnectSendReceiveClose) {
   EXPECT_EQ(ne.engine->stats().get("net_connects"), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, NetEcho, ::testing::Values("epoll", "uring"), backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, NetEcho, all_drivers(), backend_name);
 
 }  // namespace

@@ -37,6 +37,9 @@ using testing_support::wait_until;
 
 inline std::string backend_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
+// Every backend, each driven by the net thread and by idle workers.
+inline auto all_drivers() { return ::testing::Values("epoll", "uring", "epoll_worker", "uring_worker"); }
+
 // An engine with a net service; nullptr (and *skip set) when the kernel
 // refuses the backend (e.g. io_uring disabled).
 struct NetEngine {
@@ -45,11 +48,15 @@ struct NetEngine {
   std::string skip;
 };
 
-inline NetEngine make_net_engine(const std::string& backend, io::NetOptions options = {}, int threads = 2) {
+// param: "epoll" | "uring", with "_worker" for --net=worker.
+inline NetEngine make_net_engine(const std::string& param, io::NetOptions options = {}, int threads = 2) {
   NetEngine out;
   core::Config config;
   config.threads = threads;
+  const auto underscore = param.find('_');
+  const std::string backend = param.substr(0, underscore);
   config.backend = backend;
+  if (underscore != std::string::npos) config.net = param.substr(underscore + 1);
   out.engine = actorlab::sched::make_engine(config);
   try {
     out.sockets = &io::attach_net(*out.engine, config, options);
