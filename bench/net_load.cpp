@@ -40,6 +40,7 @@ std::vector<std::byte> make_pattern(std::size_t size) {
 
 void fill_payload(std::byte* dst, std::size_t size, const std::vector<std::byte>& pattern, uint32_t conn,
                   uint64_t seq) {
+  if (size == 0) return;  // zero-length frames: nothing to fill (dst may be null)
   const std::size_t offset = (seq * 131 + conn * 17) % kPatternSpread;
   std::memcpy(dst, pattern.data() + offset, size);
   for (std::size_t i = 0; i < size && i < 8; ++i) dst[i] = std::byte((seq >> (8 * i)) & 0xff);
@@ -172,7 +173,7 @@ bool ClientThread::on_readable(Connection& c) {
         return;
       }
       fill_payload(scratch_.data(), scratch_.size(), shared_.pattern, c.index, c.next_echo);
-      if (std::memcmp(scratch_.data(), frame.payload.data(), scratch_.size()) != 0) {
+      if (!scratch_.empty() && std::memcmp(scratch_.data(), frame.payload.data(), scratch_.size()) != 0) {
         ok = fail(fmt::format("connection {}: echo {} differs from what was sent (lost, reordered or altered)",
                               c.index, c.next_echo));
         return;

@@ -1,6 +1,6 @@
 // load_test.cpp: the load generator (bench/net_load) against a tiny poll()
-// echo server living in the test: closed loop with a message count, closed
-// loop over a duration, open loop at a fixed rate (about rate x duration
+// echo server living in the test: closed loop with a message count (also
+// with zero-length messages), closed loop over a duration, open loop at a fixed rate (about rate x duration
 // measured), and a server that alters one byte or closes early failing the
 // run with a clear error.
 #include <gtest/gtest.h>
@@ -105,6 +105,19 @@ TEST(Load, ClosedLoopWithACountVerifiesEveryEcho) {
   EXPECT_EQ(r.measured, 2003u);
   EXPECT_EQ(r.latency.count(), 2003u);
   EXPECT_GT(r.msgs_per_second(), 0.0);
+}
+
+TEST(Load, ZeroLengthMessages) {
+  TinyEchoServer server;
+  LoadOptions o;
+  o.port = server.port();
+  o.connections = 3;
+  o.size = 0;  // frames of a bare 4-byte header
+  o.messages = 300;
+  o.max_run_s = 20;
+  const LoadResult r = run_load(o);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(r.echoed, 300u);
 }
 
 TEST(Load, ClosedLoopOverADurationMeasuresOnlyTheWindow) {
