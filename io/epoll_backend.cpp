@@ -40,6 +40,12 @@ namespace actorlab::io {
 namespace {
 
 constexpr uint64_t kWakeTag = UINT64_MAX;
+
+int pending_error(int fd) noexcept {
+  int err = 0;
+  socklen_t len = sizeof(err);
+  return ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 ? err : 0;
+}
 constexpr int kMaxEvents = 256;       // events per epoll_wait (guessed; a batch)
 constexpr int kAcceptsPerEvent = 64;  // accepts per listener event (guessed: fairness vs syscalls)
 
@@ -294,7 +300,9 @@ class EpollBackend final : public Backend {
       return;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;
-    const int err = n == 0 ? 0 : errno;
+    // recv() may return 0 after a reset (the kernel marks the socket done):
+    // the pending error, if any, says which it was.
+    const int err = n == 0 ? pending_error(s.fd) : errno;
     s.reading = false;
     update(slot);
     if (err == 0) sink.on_eof(slot); else sink.on_error(slot, err);

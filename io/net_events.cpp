@@ -238,6 +238,13 @@ void NetService::on_eof(uint32_t index) noexcept {
   SocketSlot& slot = table_.at(index);
   eofs_.add();
   if (slot.state != SlotState::kOpen) return;
+  // A worker's write that found a reset first took the socket's error: the
+  // reader then sees EOF. The write left its errno here (under the lock,
+  // before the read), so the owner still learns of the reset.
+  slot.lock.lock();
+  const int write_error = slot.broken ? slot.write_error : 0;
+  slot.lock.unlock();
+  if (write_error != 0) return on_error(index, write_error);
   deliver_event(index, SocketEventKind::kEof, SocketId{}, 0);
 }
 
@@ -248,7 +255,9 @@ void NetService::on_error(uint32_t index, int error) noexcept {
   slot.lock.lock();
   slot.broken = true;
   slot.lock.unlock();
-  if (!slot.user_closed) deliver_event(index, SocketEventKind::kError, SocketId{}, error);
+  // Delivered even after close(): a reset that a write found after the
+  // reader saw EOF is still news to the owner (kClosed follows then).
+  deliver_event(index, SocketEventKind::kError, SocketId{}, error);
   drive_release(index);
 }
 

@@ -328,6 +328,7 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         const int err = errno;
         slot->broken = true;
+        slot->write_error = err;
         slot->lock.unlock();
         dead_sends_.add();
         push_simple(CommandKind::kFail, socket, {}, err);

@@ -26,6 +26,7 @@ core::SocketId SocketTable::alloc(int fd, SlotState state, core::ActorId owner) 
   slot.state = state;
   slot.net_writing = false;
   slot.broken = false;
+  slot.write_error = 0;
   slot.registered = false;
   slot.connecting = false;
   slot.send_in_flight = false;

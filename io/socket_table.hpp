@@ -80,6 +80,7 @@ struct alignas(core::kCacheLine) SocketSlot {
   SlotState state = SlotState::kFree;
   bool net_writing = false;        // the driver owns the queue: workers append, never write directly
   bool broken = false;             // a write failed: further sends are refused (kDead)
+  int write_error = 0;             // the errno of that write (a worker's direct write)
   std::deque<Chunk> queue;         // bytes for the driver to write, in order
   std::size_t queued_bytes = 0;
 

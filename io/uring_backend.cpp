@@ -463,8 +463,14 @@ class UringBackend final : public Backend {
         starved_.push_back(slot);
       }
     } else if (res == 0) {
+      // EOF, or a reset the kernel reports as one: SO_ERROR tells (a
+      // syscall only at the end of a connection).
       s.reading = false;
-      sink.on_eof(slot);
+      int err = 0;
+      socklen_t len = sizeof(err);
+      counters_.syscalls.add();
+      if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = 0;
+      if (err == 0) sink.on_eof(slot); else sink.on_error(slot, err);
     } else if (res < 0) {
       s.reading = false;
       sink.on_error(slot, -res);

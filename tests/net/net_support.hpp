@@ -159,12 +159,25 @@ inline io::UniqueFd client_socket() {
   return fd;
 }
 
+// Connects; a connect interrupted (EINTR: io_uring's task-work
+// notifications interrupt blocking calls in this process) goes on in the
+// background, so it waits for the socket to be writable and reads SO_ERROR.
 inline bool connect_to(int fd, uint16_t port) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) return true;
+  if (errno != EINTR) return false;
+  pollfd p{fd, POLLOUT, 0};
+  int r;
+  do r = ::poll(&p, 1, 5000);
+  while (r < 0 && errno == EINTR);
+  if (r != 1) return false;
+  int err = 0;
+  socklen_t len = sizeof(err);
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) return false;
+  return true;
 }
 
 // A blocking client connected to 127.0.0.1:port (invalid on failure).
