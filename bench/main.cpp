@@ -1,5 +1,6 @@
 // main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`,
-// `actorlab suite` (bench/suite_command.hpp).
+// `actorlab suite` (bench/suite_command.hpp), and the network commands
+// `echo`, `http`, `load` (bench/net_commands.hpp).
 // Every flag is validated before anything runs; a wrong value names the
 // valid ones. Exit codes: 0 ok, 1 a run failed its self-check, 2 usage error,
 // 130 interrupted by Ctrl-C (the partial result set was written).
@@ -15,6 +16,7 @@
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
 #include "bench/suite_command.hpp"
+#include "bench/net_commands.hpp"
 #include "bench/workload.hpp"
 #include "core/alloc.hpp"
 #include "perf/machine.hpp"
@@ -74,6 +76,7 @@ int main(int argc, char** argv) {
 
   actorlab::bench::SuiteCli suite_cli;
   actorlab::bench::add_suite_command(app, suite_cli);
+  actorlab::bench::NetCommands net_commands(app);  // echo, http, load
 
   try {
     app.parse(argc, argv);
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   if (app.got_subcommand("suite")) return actorlab::bench::run_suite_command(suite_cli, command_line);
+  if (auto rc = net_commands.run(command_line)) return *rc;
 
   actorlab::bench::BenchOptions options;
   try {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "bench/workload.hpp"
+#include "bench/workload_echo.hpp"
 #include "bench/workload_support.hpp"
 #include "bench/workload_timers.hpp"
 #include "core/actor.hpp"
@@ -413,6 +414,7 @@ const std::vector<Workload>& workloads() {
       skewed_workload(),
       {"timers", "A actors (actors=1000) each re-arm a D us timeout (delay-us=1000) until N fired; timer lateness",
        "timeout", "fire time - intended deadline (every timeout)", 500'000, run_timers, timers_params(), check_positive},
+      echo_workload(),  // bench/workload_echo.cpp
   };
   return list;
 }

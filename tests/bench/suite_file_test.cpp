@@ -72,7 +72,7 @@ TEST(SuiteFile, NameDefaultsToTheFileStem) {
 }
 
 TEST(SuiteFile, ShippedSuitesParse) {
-  for (const char* name : {"quick", "default", "full"}) {
+  for (const char* name : {"quick", "default", "full", "net"}) {
     const std::string path = std::string(ACTORLAB_SOURCE_DIR) + "/bench/suites/" + name + ".toml";
     Suite suite;
     ASSERT_NO_THROW(suite = load_suite(path)) << path;

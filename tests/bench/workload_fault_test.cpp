@@ -34,6 +34,7 @@ const std::map<std::string, std::pair<uint64_t, std::map<std::string, std::strin
     {"big", {4000, {{"actors", "20"}}}},
     {"skewed", {1000, {{"cold", "10"}, {"window", "512"}}}},
     {"timers", {2000, {{"actors", "20"}, {"delay-us", "200"}}}},
+    {"echo", {2000, {{"connections", "10"}, {"size", "64"}}}},
 };
 
 core::Config config_for(const std::string& policy) {
