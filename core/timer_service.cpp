@@ -25,27 +25,20 @@ constexpr unsigned kInFlightSpins = 64;
 
 }  // namespace
 
-// A request in the list: the link first, so a Link* is the node's address.
+// A request in the queue: the link first, so an MpscLink* is the node's address.
 struct TimerService::RequestNode {
-  Link link;
+  MpscLink link;
   Request req;
 };
 
 TimerService::TimerService(RuntimeBase& runtime, std::chrono::nanoseconds tick)
     : runtime_(runtime),
       tick_ns_(tick.count() > 0 ? static_cast<uint64_t>(tick.count()) : 1),
-      epoch_ns_(perf::now_ns()),
-      list_tail_(&stub_),
-      list_head_(&stub_) {}
+      epoch_ns_(perf::now_ns()) {}
 
 TimerService::~TimerService() {
   stop();
   discard_everything();  // a push that raced with stop()
-  if (list_head_ != &stub_) {
-    auto* node = reinterpret_cast<RequestNode*>(list_head_);
-    node->~RequestNode();
-    deallocate(node);
-  }
 }
 
 uint64_t TimerService::current_tick() const noexcept { return (perf::now_ns() - epoch_ns_) / tick_ns_; }
@@ -81,13 +74,10 @@ bool TimerService::push(ActorId owner, uint32_t session, uint64_t deadline, bool
     return false;
   }
   auto* node = new (mem) RequestNode{{}, Request{deadline, owner.value(), session, is_cancel}};
-  // seq_cst: the Dekker pair with the thread's seq_cst store of sleep_until_
-  // and load of list_tail_ (timer_service.hpp). Its acquire half also makes
-  // the previous node's construction (next == nullptr) visible before we
-  // write its next; its release half publishes our node's.
-  Link* prev = list_tail_.exchange(&node->link, std::memory_order_seq_cst);
-  // release: pairs with the acquire load of next in pop(); publishes the request.
-  prev->next.store(&node->link, std::memory_order_release);
+  // The push's seq_cst exchange is this side of the Dekker pair with the
+  // thread's seq_cst store of sleep_until_ and requests_.maybe_nonempty()
+  // (timer_service.hpp); its release store publishes the request.
+  requests_.push(&node->link);
   return true;
 }
 
@@ -111,23 +101,13 @@ void TimerService::wake() noexcept {
 }
 
 bool TimerService::pop(Request& out) noexcept {
-  Link* dummy = list_head_;
-  // acquire: pairs with the release store of next in push().
-  Link* next = dummy->next.load(std::memory_order_acquire);
-  if (next == nullptr) return false;
-  out = reinterpret_cast<RequestNode*>(next)->req;
-  list_head_ = next;  // next becomes the dummy; its request is copied out
-  if (dummy != &stub_) {
-    auto* node = reinterpret_cast<RequestNode*>(dummy);
-    node->~RequestNode();
-    deallocate(node);
-  }
+  MpscLink* link = requests_.pop();
+  if (link == nullptr) return false;
+  auto* node = reinterpret_cast<RequestNode*>(link);
+  out = node->req;
+  node->~RequestNode();
+  deallocate(node);
   return true;
-}
-
-bool TimerService::pushed_since_drain() const noexcept {
-  // seq_cst: the thread's half of the Dekker pair (see push()).
-  return list_tail_.load(std::memory_order_seq_cst) != list_head_;
 }
 
 bool TimerService::drain() noexcept {
@@ -140,7 +120,7 @@ bool TimerService::drain() noexcept {
       spins = 0;
       continue;
     }
-    if (!pushed_since_drain()) return any;
+    if (!requests_.maybe_nonempty()) return any;
     // A push is between its exchange and its link: a few instructions,
     // unless that thread was preempted there.
     if (++spins < kInFlightSpins)
@@ -211,7 +191,7 @@ void TimerService::sleep_until_next() noexcept {
   const uint32_t ticket = wake_word_.load(std::memory_order_seq_cst);
   sleep_until_.store(next, std::memory_order_seq_cst);  // Dekker with maybe_wake()
   const bool due = next != TimerWheel::kNoEvent && current_tick() >= next;
-  if (due || pushed_since_drain() || stopping_.load(std::memory_order_seq_cst)) {
+  if (due || requests_.maybe_nonempty() || stopping_.load(std::memory_order_seq_cst)) {
     sleep_until_.store(0, std::memory_order_seq_cst);
     return;
   }
@@ -249,7 +229,7 @@ void TimerService::discard_everything() noexcept {
       }
       continue;
     }
-    if (!pushed_since_drain()) break;
+    if (!requests_.maybe_nonempty()) break;
     std::this_thread::yield();  // a racing push is linking its node
   }
   discarded_.add(wheel_.size());

@@ -13,7 +13,8 @@
 // slack instead of the default 50 us).
 //
 // Requests: add() and cancel() push a request node onto an intrusive MPSC
-// list (Vyukov's: one exchange per push, one allocation per request). Its
+// queue (core/intrusive_mpsc.hpp: one exchange per push, one allocation per
+// request). Its
 // order is the order of the exchanges, which respects happens-before, so an
 // actor's add and a later cancel from another worker (the actor migrated)
 // reach the thread in that order: a cancel never misses the add it follows.
@@ -21,11 +22,11 @@
 // case.) The thread applies requests before it fires anything, so a cancel
 // that was queued before the deadline's tick was processed wins.
 //
-// Sleep and wake-up (Dekker on sleep_until_ and the list's head, all seq_cst):
-//   thread:   ticket = wake_word_; sleep_until_ = next due tick; if the list
-//             gained a push since the last drain, don't sleep; futex_wait
+// Sleep and wake-up (Dekker on sleep_until_ and the queue's head, all seq_cst):
+//   thread:   ticket = wake_word_; sleep_until_ = next due tick; if
+//             requests_.maybe_nonempty(), don't sleep; futex_wait
 //             (ticket) until the next tick's instant, or forever if none;
-//   producer: exchange onto the list; s = sleep_until_; if its deadline <
+//   producer: push (an exchange); s = sleep_until_; if its deadline <
 //             s, CAS sleep_until_ s -> 0 (one waker) and bump + FUTEX_WAKE.
 // Either the thread's check sees the push, or the producer's load sees the
 // thread's sleep_until_ and wakes it when the new deadline is earlier. Cancels
@@ -51,6 +52,7 @@
 #include "core/actor.hpp"
 #include "core/cache_line.hpp"
 #include "core/counters.hpp"
+#include "core/intrusive_mpsc.hpp"
 #include "core/services.hpp"
 #include "core/timer_wheel.hpp"
 
@@ -75,9 +77,6 @@ class TimerService final : public TimerApi, public Service {
   uint64_t pending_hint() const noexcept { return pending_.load(std::memory_order_relaxed); }
 
  private:
-  struct Link {
-    std::atomic<Link*> next{nullptr};
-  };
   struct Request {
     uint64_t deadline;  // tick; unused by a cancel
     uint32_t owner;
@@ -92,7 +91,6 @@ class TimerService final : public TimerApi, public Service {
   void run() noexcept;
   bool drain() noexcept;  // applies every visible request; false if none
   bool pop(Request& out) noexcept;
-  bool pushed_since_drain() const noexcept;
   void apply(const Request& r) noexcept;
   void deliver(const TimerEntry& entry) noexcept;
   void sleep_until_next() noexcept;
@@ -104,9 +102,10 @@ class TimerService final : public TimerApi, public Service {
   const uint64_t tick_ns_;
   const uint64_t epoch_ns_;
 
-  // Producers' line: every add/cancel exchanges list_tail_ and reads sleep_until_.
-  alignas(kCacheLine) std::atomic<Link*> list_tail_;
-  std::atomic<uint64_t> sleep_until_{0};  // tick the thread sleeps until; 0: awake
+  // Producers push here; the timer thread pops (its own cache lines inside).
+  IntrusiveMpscQueue requests_;
+  // Every add reads sleep_until_ after its push.
+  alignas(kCacheLine) std::atomic<uint64_t> sleep_until_{0};  // tick the thread sleeps until; 0: awake
   std::atomic<bool> accepting_{true};
   SharedCounter refused_;
 
@@ -116,9 +115,7 @@ class TimerService final : public TimerApi, public Service {
   std::atomic<bool> stopped_{false};
 
   // Timer thread only (besides the relaxed statistics others read).
-  alignas(kCacheLine) Link* list_head_;  // the dummy: the last node popped (or stub_)
-  Link stub_;
-  TimerWheel wheel_;
+  alignas(kCacheLine) TimerWheel wheel_;
   RelaxedCounter added_, fired_, cancelled_, dropped_, discarded_, late_sum_ns_, wakeups_;
   std::atomic<uint64_t> late_max_ns_{0};
   std::atomic<uint64_t> pending_{0};

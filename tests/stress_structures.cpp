@@ -14,8 +14,12 @@
 // in it at most once at a time, its plain fields handed over with ordering
 // (TSan checks the latter). StealQueue (the steal policy's per-worker
 // queue): owners push and pop while thieves steal half; every item once.
-// Threads: 3 producers + 1 consumer (mailboxes); 2 + 2 and 3 mixed (queues);
-// 3 owner-thieves (steal queue).
+// IntrusiveMpscQueue (the timer's requests, the net thread's commands):
+// producers push sequence-numbered nodes while the consumer pops, retrying
+// while maybe_nonempty(); every node once, in order per producer, and the
+// queue at rest (maybe_nonempty() false) at the end.
+// Threads: 3 producers + 1 consumer (mailboxes, MPSC queue); 2 + 2 and 3
+// mixed (queues); 3 owner-thieves (steal queue).
 #include <gtest/gtest.h>
 
 #include <array>
@@ -27,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/intrusive_mpsc.hpp"
 #include "core/mailbox_lockfree.hpp"
 #include "core/mailbox_spinring.hpp"
 #include "sched/run_queue.hpp"
@@ -370,6 +375,58 @@ void steal_queue_until_exercised(uint64_t n) {
   if (Capacity <= 4) {
     EXPECT_GT(overflows, 0u) << "the full-queue path was never reached in 5 runs";
   }
+}
+
+// ---------------------------------------------------------------------------
+// IntrusiveMpscQueue
+
+struct SeqNode {
+  actorlab::core::MpscLink link;  // first: an MpscLink* is the node's address
+  uint32_t producer = 0;
+  uint64_t seq = 0;
+};
+
+TEST(StressIntrusiveMpsc, EveryNodeOnceInOrderPerProducer) {
+  constexpr int kProducers = 3;
+  const uint64_t per = scale(300'000);
+  std::vector<std::unique_ptr<SeqNode[]>> nodes;
+  for (int p = 0; p < kProducers; ++p) nodes.push_back(std::make_unique<SeqNode[]>(per));
+  actorlab::core::IntrusiveMpscQueue queue;
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      for (uint64_t i = 0; i < per; ++i) {
+        SeqNode& n = nodes[p][i];
+        n.producer = static_cast<uint32_t>(p);
+        n.seq = i;
+        queue.push(&n.link);
+      }
+    });
+  }
+  std::vector<uint64_t> next_seq(kProducers, 0);
+  uint64_t popped = 0, out_of_order = 0, bad = 0;
+  const auto deadline = Clock::now() + kGenerousTimeout;
+  while (popped < per * kProducers && Clock::now() < deadline) {
+    actorlab::core::MpscLink* link = queue.pop();
+    if (link == nullptr) {
+      std::this_thread::yield();
+      continue;
+    }
+    const auto* n = reinterpret_cast<const SeqNode*>(link);
+    ++popped;
+    if (n->producer >= kProducers) {
+      ++bad;
+      continue;
+    }
+    if (n->seq != next_seq[n->producer]) ++out_of_order;
+    next_seq[n->producer] = n->seq + 1;
+  }
+  for (auto& t : producers) t.join();
+  EXPECT_EQ(popped, per * kProducers) << "nodes lost (or the run timed out)";
+  EXPECT_EQ(out_of_order, 0u) << "a node popped out of its producer's order, or twice";
+  EXPECT_EQ(bad, 0u);
+  EXPECT_EQ(queue.pop(), nullptr) << "a node popped more than once";
+  EXPECT_FALSE(queue.maybe_nonempty()) << "the drained queue does not read as empty";
 }
 
 TEST(StressStealQueue, FourSlotsEveryItemOnce) { steal_queue_until_exercised<4>(scale(1'000'000)); }
