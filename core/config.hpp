@@ -63,6 +63,31 @@ struct Config {
   std::string backend = "epoll";
   std::string net = "thread";
 
+  // --- Scheduling parts (DESIGN "Policies are compositions of parts").
+  // Names only: sched/ parses and checks them (sched::validate) and picks
+  // the template instance; `policy` names the preset these came from.
+  std::string placement = "global";      // global | local | home
+  std::string home = "hash";             // placement=home: spawner | hash
+  std::string lifo = "off";              // off | on | stealable
+  uint64_t lifo_backoff_ns = 3000;       // lifo=stealable: a thief's wait before taking the slot (Go: ~3 us)
+  std::string steal = "off";             // off | one | half (placements with per-worker queues)
+  std::string idle = "spin-then-park";   // spin | park | spin-then-park
+
+  // --- Network service (io/). Defaults are the server's security policy
+  // (nginx-like); io/ reads them in attach_net. Durations in ns, 0 = none.
+  uint32_t max_connections = 16384;          // socket table size (listeners included)
+  uint64_t send_limit = 64ull << 20;         // per socket: queued unsent bytes
+  uint64_t send_budget = 256ull << 20;       // all sockets together: queued unsent bytes
+  uint64_t read_budget = 1ull << 20;         // per socket: read bytes not yet consumed by the owner
+  uint64_t send_timeout_ns = 60'000'000'000;    // a closing socket's flush limit; a blocked write's
+  uint64_t idle_timeout_ns = 75'000'000'000;    // services: no traffic for this long closes
+  uint64_t header_timeout_ns = 60'000'000'000;  // http: request head incomplete for this long closes
+  uint32_t event_interval = 61;              // --net=worker: a busy worker polls the backend every N turns
+  std::string direct_writes = "auto";        // auto (backend's preference) | on | off
+  bool uring_sqpoll = false;                 // IORING_SETUP_SQPOLL
+  uint32_t uring_buffers = 2048;             // provided-buffer ring: power of two, <= 32768
+  uint32_t uring_buffer_size = 8192;         // bytes per provided buffer, 512 .. 1 MiB
+
   // Checks the ranges of core's knobs; throws ConfigError naming the knob.
   void validate() const;
   nlohmann::json to_json() const;

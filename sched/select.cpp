@@ -74,6 +74,68 @@ const std::vector<Named>& mailbox_kinds() {
   return list;
 }
 
+const std::vector<Named>& placement_choices() {
+  static const std::vector<Named> list = {
+      {"global", "one global FIFO of runnable actors (skynet)"},
+      {"local", "the waking worker's own queue, plus an injection queue for wake-ups off the workers"},
+      {"home", "the actor's home worker (--home), a private FIFO plus an inbox per worker"},
+  };
+  return list;
+}
+
+const std::vector<Named>& home_choices() {
+  static const std::vector<Named> list = {
+      {"spawner", "the worker that spawned the actor (the main thread's spawns: by slot index)"},
+      {"hash", "the actor's slot index modulo the thread count"},
+  };
+  return list;
+}
+
+const std::vector<Named>& lifo_choices() {
+  static const std::vector<Named> list = {
+      {"off", "no LIFO slot: a woken actor joins the back of its queue"},
+      {"on", "the actor messaged during a turn runs next on that worker; no one else may take it"},
+      {"stealable", "as on, but a thief may take it on its last pass after --lifo-backoff (Go's runnext)"},
+  };
+  return list;
+}
+
+const std::vector<Named>& steal_choices() {
+  static const std::vector<Named> list = {
+      {"off", "an idle worker never takes from another worker's queue"},
+      {"one", "an idle worker takes one actor from a random victim"},
+      {"half", "an idle worker takes half of a random victim's queue"},
+  };
+  return list;
+}
+
+const std::vector<Named>& idle_choices() {
+  static const std::vector<Named> list = {
+      {"spin", "an idle worker polls until work comes (never parks)"},
+      {"park", "an idle worker parks on its futex after one final look"},
+      {"spin-then-park", "polls --spin times, then parks after a final look"},
+  };
+  return list;
+}
+
+const std::vector<Preset>& preset_table() {
+  static const std::vector<Preset> list = {
+      {"skynet", "skynet: one global FIFO, batch by the weight table",
+       {{"placement", "global"}, {"lifo", "off"}, {"steal", "off"}, {"batch", "weights"},
+        {"idle", "spin-then-park"}, {"mailbox", "lockfree"}, {"runqueue", "lockfree"}}},
+      {"steal", "work stealing: per-worker queues, LIFO slot, steal half",
+       {{"placement", "local"}, {"lifo", "on"}, {"steal", "half"}, {"batch", "weights"},
+        {"idle", "spin-then-park"}, {"mailbox", "lockfree"}, {"runqueue", "lockfree"}}},
+      {"pinned", "every actor on its home worker, no stealing",
+       {{"placement", "home"}, {"home", "hash"}, {"lifo", "off"}, {"steal", "off"}, {"batch", "weights"},
+        {"idle", "spin-then-park"}, {"mailbox", "lockfree"}, {"runqueue", "lockfree"}}},
+      {"skynet-classic", "skynet with the spinlocked mailbox and run queue: the original design, the baseline",
+       {{"placement", "global"}, {"lifo", "off"}, {"steal", "off"}, {"batch", "weights"},
+        {"idle", "spin-then-park"}, {"mailbox", "spinring"}, {"runqueue", "spinlist"}}},
+  };
+  return list;
+}
+
 bool apply_preset(std::string_view name, core::Config& config) {
   if (name == "skynet-classic") {
     config.policy = "skynet";

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/config.hpp"
@@ -22,10 +23,28 @@ const std::vector<Named>& policies();
 const std::vector<Named>& presets();
 const std::vector<Named>& run_queue_kinds();
 const std::vector<Named>& mailbox_kinds();
+// The choices of each scheduling part (DESIGN "Policies are compositions of
+// parts"): the knob table's valid values for --placement, --home, --lifo,
+// --steal and --idle.
+const std::vector<Named>& placement_choices();
+const std::vector<Named>& home_choices();
+const std::vector<Named>& lifo_choices();
+const std::vector<Named>& steal_choices();
+const std::vector<Named>& idle_choices();
 
 // If `name` is a preset, rewrites config's knobs to the preset's values
 // (policy included) and returns true. Explicit flags are applied after this.
 bool apply_preset(std::string_view name, core::Config& config);
+
+// A preset is a named composition of parts: its expansion as (knob, value)
+// pairs in the knob table's names (`actorlab list` prints it; a preset plus
+// flags is the preset with those knobs changed).
+struct Preset {
+  std::string name;
+  std::string description;
+  std::vector<std::pair<std::string, std::string>> knobs;
+};
+const std::vector<Preset>& preset_table();
 
 // Validates every knob (core ranges, policy and run-queue names and their
 // combination); throws core::ConfigError with a message naming valid values.
