@@ -240,7 +240,8 @@ TEST(TimerService, TimeoutForAnExitedActorIsDroppedAndCounted) {
 }
 
 // ---------------------------------------------------------------------------
-// A due timeout wakes an engine whose workers are all parked, under every policy.
+// A due timeout wakes an engine whose workers are all parked, under every
+// composition whose workers park (idle spin never does).
 class TimerWake : public ::testing::TestWithParam<EngineParam> {};
 
 TEST_P(TimerWake, TimeoutWakesAllParkedWorkers) {
@@ -269,7 +270,8 @@ TEST_P(TimerWake, TimeoutWakesAllParkedWorkers) {
   EXPECT_GE(parks_before, 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Policies, TimerWake, ::testing::ValuesIn(engine_params()), param_name);
+INSTANTIATE_TEST_SUITE_P(Policies, TimerWake, ::testing::ValuesIn(testing_support::parking_engine_params()),
+                         param_name);
 
 // ---------------------------------------------------------------------------
 TEST(TimerService, ConcurrentAddAndCancelFromManyThreadsLosesNothing) {
