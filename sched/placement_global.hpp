@@ -39,7 +39,10 @@ namespace actorlab::sched {
 template <template <class> class RunQueueT>
 struct GlobalPlacement {
   static constexpr const char* kName = "global";
-  static constexpr bool kActorsMigrate = true;  // any worker may run any actor
+  // Traits (sched::traits_of): any worker may run any actor, and under load
+  // actors move between workers through the shared FIFO.
+  static constexpr bool kActorsBound = false;
+  static constexpr bool moves_under_load(const Parts&) noexcept { return true; }
   using CellState = CellStateOf<typename RunQueueCellState<RunQueueT>::type>;
 
   template <class Cell>

@@ -49,7 +49,9 @@ struct HomeCell {
 template <template <class> class RunQueueT>
 struct HomePlacement {
   static constexpr const char* kName = "home";
-  static constexpr bool kActorsMigrate = false;  // an actor runs on its home (one foreign turn: see above)
+  // Traits (sched::traits_of): an actor runs on its home (one foreign turn: see above).
+  static constexpr bool kActorsBound = true;
+  static constexpr bool moves_under_load(const Parts&) noexcept { return false; }
   using CellState = CellStateOf<HomeCell, typename RunQueueCellState<RunQueueT>::type>;
 
   template <class Cell>

@@ -45,7 +45,11 @@ namespace actorlab::sched {
 template <template <class> class RunQueueT>
 struct LocalPlacement {
   static constexpr const char* kName = "local";
-  static constexpr bool kActorsMigrate = true;  // by steals and by wake-ups from other workers
+  // Traits (sched::traits_of): an actor moves by steals and by wake-ups from
+  // other workers; one that never goes idle stays in its worker's queue
+  // unless a thief takes it (steal on).
+  static constexpr bool kActorsBound = false;
+  static constexpr bool moves_under_load(const Parts& parts) noexcept { return parts.steal != StealMode::kOff; }
   using CellState = CellStateOf<typename RunQueueCellState<RunQueueT>::type>;
 
   template <class Cell>

@@ -230,9 +230,16 @@ CompositionTraits traits_of(const core::Config& given) {
   const core::Config config = resolve(given);
   const Parts parts = Parts::from(config);
   CompositionTraits t;
-  t.actors_migrate = config.placement == "home" ? HomePlacement<LockfreeRunQueue>::kActorsMigrate
-                     : config.placement == "local" ? LocalPlacement<LockfreeRunQueue>::kActorsMigrate
-                                                   : GlobalPlacement<LockfreeRunQueue>::kActorsMigrate;
+  if (config.placement == "home") {
+    t.actors_bound = HomePlacement<LockfreeRunQueue>::kActorsBound;
+    t.actors_migrate = HomePlacement<LockfreeRunQueue>::moves_under_load(parts);
+  } else if (config.placement == "local") {
+    t.actors_bound = LocalPlacement<LockfreeRunQueue>::kActorsBound;
+    t.actors_migrate = LocalPlacement<LockfreeRunQueue>::moves_under_load(parts);
+  } else {
+    t.actors_bound = GlobalPlacement<LockfreeRunQueue>::kActorsBound;
+    t.actors_migrate = GlobalPlacement<LockfreeRunQueue>::moves_under_load(parts);
+  }
   // Under home an actor of this worker waits for it by design (bound), and
   // one of another home goes to that home, which is woken: no private wait.
   t.private_wait = config.placement != "home" &&

@@ -55,9 +55,11 @@ bool apply_preset(std::string_view name, core::Config& config);
 core::Config resolve(const core::Config& config);
 
 // What the tests need to know of a composition, declared on the parts'
-// types (the placements' kActorsMigrate; the lifo and steal parts' rules).
+// types (the placements' kActorsBound and moves_under_load; the lifo and
+// steal parts' rules).
 struct CompositionTraits {
-  bool actors_migrate = true;  // an actor may run on different workers over time
+  bool actors_bound = false;   // an actor runs only on its home worker (placement home)
+  bool actors_migrate = true;  // busy actors move between workers under load (global; local with steal)
   // An actor made runnable during a turn may wait for that turn to end
   // while another worker is idle: lifo on (a private slot), or placement
   // local with steal off (a private queue); not under placement home, where

@@ -121,6 +121,10 @@ TEST(Compositions, TraitsFollowTheParts) {
   };
   auto none = [](auto&) {};
   EXPECT_FALSE(traits("pinned", none).actors_migrate);
+  EXPECT_TRUE(traits("pinned", none).actors_bound);
+  EXPECT_FALSE(traits("steal", none).actors_bound);
+  EXPECT_TRUE(traits("steal", none).actors_migrate);
+  EXPECT_FALSE(traits("steal", [](auto& c) { c.steal = "off"; }).actors_migrate);
   EXPECT_TRUE(traits("skynet", none).actors_migrate);
   EXPECT_FALSE(traits("skynet", none).private_wait);
   EXPECT_TRUE(traits("steal", none).private_wait);  // lifo on

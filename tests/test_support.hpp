@@ -62,7 +62,8 @@ struct EngineParam {
   std::string label;     // gtest name: preset[_part_value]
   core::Config parts;    // the composition (policy + part fields), resolved
   // Traits declared on the parts' types (sched::traits_of).
-  bool actors_migrate = true;  // an actor may run on different workers over time
+  bool actors_bound = false;   // an actor runs only on its home worker
+  bool actors_migrate = true;  // busy actors move between workers under load
   bool private_wait = false;   // an actor messaged during a turn may wait for that turn to end
   bool parks = true;           // idle workers park (not idle spin)
 
@@ -143,7 +144,7 @@ inline std::vector<EngineParam> all_compositions(bool all) {
     if (std::find(seen.begin(), seen.end(), key) != seen.end()) return;
     seen.push_back(key);
     const sched::CompositionTraits t = sched::traits_of(resolved);
-    out.push_back({gtest_safe(label), resolved, t.actors_migrate, t.private_wait, t.parks});
+    out.push_back({gtest_safe(label), resolved, t.actors_bound, t.actors_migrate, t.private_wait, t.parks});
   };
   for (const auto& preset : sched::preset_table()) {
     core::Config c;
@@ -163,6 +164,14 @@ inline std::vector<EngineParam> all_compositions(bool all) {
     }
   }
   return out;
+}
+
+// One preset's composition (for tests that need one engine, not the list).
+inline EngineParam preset_param(const std::string& preset) {
+  core::Config c;
+  actorlab::sched::apply_preset(preset, c);
+  const auto t = actorlab::sched::traits_of(c);
+  return {gtest_safe(preset), c, t.actors_bound, t.actors_migrate, t.private_wait, t.parks};
 }
 
 inline std::vector<EngineParam> engine_params() {

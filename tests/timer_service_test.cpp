@@ -43,7 +43,7 @@ using testing_support::wait_until;
 namespace core = actorlab::core;
 using Clock = std::chrono::steady_clock;
 
-const EngineParam kSkynet{"skynet", core::MailboxKind::kLockfree, "lockfree"};
+const EngineParam kSkynet = testing_support::preset_param("skynet");
 
 std::unique_ptr<core::Engine> engine_with_tick(std::chrono::nanoseconds tick, const EngineParam& p = kSkynet) {
   return make_test_engine(p, 2, [&](core::Config& c) { c.timer_tick_ns = static_cast<uint64_t>(tick.count()); });
