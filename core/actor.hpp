@@ -54,7 +54,8 @@ class RuntimeBase {
   virtual void start() = 0;
   virtual void stop() noexcept = 0;
   // worker < 0: called from outside the workers. placement >= 0 names the
-  // worker the actor should live on (policies that bind actors use it).
+  // worker the actor should live on (placement home binds it there; other
+  // placements ignore it).
   virtual SendStatus send(Message&& msg, int worker) noexcept = 0;
   virtual ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker,
                         int placement = -1) noexcept = 0;
@@ -70,8 +71,8 @@ class RuntimeBase {
   void attach_timers(TimerApi* timers) noexcept { timers_ = timers; }
   void attach_sockets(SocketApi* sockets) noexcept { sockets_ = sockets; }
   // --net=worker: parked workers may block in `driver` (core/idle.hpp)
-  // instead of the futex. Before start(). False if the policy parks its
-  // own way (pinned) and cannot use one.
+  // instead of the futex. Before start(). False if the scheduler cannot use
+  // one (every composition in sched/ parks through sched/idle.hpp and can).
   virtual bool attach_idle_driver(IdleDriver* driver) noexcept {
     (void)driver;
     return false;
@@ -127,7 +128,7 @@ class Context {
     return runtime_->spawn(std::move(actor), self_, worker_);
   }
   // Spawns on a chosen worker (index modulo threads) where the policy binds
-  // actors to workers (pinned); elsewhere the placement is only a hint.
+  // actors to workers (placement home); elsewhere the placement is only a hint.
   template <class A, class... Args>
   ActorId spawn_on(int worker, Args&&... args) {
     return runtime_->spawn(std::make_unique<A>(std::forward<Args>(args)...), self_, worker_, worker);

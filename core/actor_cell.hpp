@@ -15,8 +15,13 @@
 //     (release/acquire) orders it.
 //   generation_: written by retire before the index enters the free list and
 //     read by spawn after taking it out: the free list orders them.
+//   sched_: the scheduling parts' per-cell state, a type the placement
+//     supplies (an intrusive run-queue link, the home worker; empty for
+//     most compositions). The core never reads it; its protocol is the
+//     part's (sched/placement_*.hpp, sched/run_queue_spinlist.hpp).
 // Layout: the cell derives from the mailbox so that these fields sit in the
-// tail padding of the mailbox's consumer line (static_assert'ed per kind).
+// tail padding of the mailbox's consumer line (static_assert'ed per kind,
+// and sizeof(Cell) <= 2 cache lines in core/runtime.hpp).
 #pragma once
 
 #include <atomic>
@@ -28,16 +33,12 @@
 
 namespace actorlab::core {
 
-template <Mailbox MB>
+template <Mailbox MB, class SchedState>
 struct ActorCell : MB {
   Actor* actor_ = nullptr;
-  ActorCell* run_queue_next_ = nullptr;  // link for intrusive run queues
   uint32_t live_id_ = 0;
   uint16_t generation_ = 1;
-  // For policies that bind actors to workers. Atomic (relaxed): a stale
-  // push may read it while a spawn reusing the slot writes it; either value
-  // routes the cell to a worker that dead-letters the stale message.
-  std::atomic<uint16_t> home_worker_{0};
+  [[no_unique_address]] SchedState sched_;
 
   MB& mailbox() noexcept { return *this; }
 };

@@ -1,5 +1,10 @@
 // counters.hpp: runtime statistics, cheap enough to leave on.
 //
+// WorkerCounters are what the core's worker loop counts (turns, messages,
+// dead letters, spawns, ...); the scheduling parts keep their own counters
+// (sched/part_counters.hpp: parks, wake-ups, LIFO hits, steals) and add
+// them to the same RuntimeStats, so the core names no policy's statistic.
+//
 // Each worker owns one WorkerCounters and is its only writer; add() is a
 // relaxed load + store (no read-modify-write, so no lock prefix on x86).
 // Other threads may read a counter at any time (relaxed: a statistic needs no
@@ -47,14 +52,7 @@ class SharedCounter {
   X(spawn_failures, "spawns refused: registry full")                             \
   X(exits, "actors that exited")                                                 \
   X(requeues, "turns that ended with messages left: actor re-queued")           \
-  X(kept_running, "turns followed by another turn of the same actor (queue empty)") \
-  X(parks, "times a worker parked")                                              \
-  X(wakeups, "futex wake-ups sent to parked workers")                            \
-  X(injection_pops, "actors taken from a global/injection queue (steal, pinned)") \
-  X(lifo_hits, "actors run from the LIFO slot (steal)")                          \
-  X(steal_attempts, "steal attempts on a victim's queue (steal)")                \
-  X(steals, "successful steals (steal)")                                         \
-  X(stolen_actors, "actors moved by steals (steal)")
+  X(kept_running, "turns followed by another turn of the same actor (queue empty)")
 
 struct alignas(kCacheLine) WorkerCounters {
 #define ACTORLAB_DECLARE_COUNTER(name, doc) RelaxedCounter name;

@@ -1,13 +1,15 @@
 // runtime.hpp: one runtime instance: registry, workers and the worker loop,
-// for one choice of mailbox kind and scheduling policy (template parameters,
-// picked once at start-up by sched/select.cpp).
+// for one choice of mailbox kind and scheduler family (template parameters:
+// a placement with its run-queue kind, picked once at start-up by
+// sched/select.cpp; core/policy.hpp is the contract, sched/ the parts).
 //
 // Invariants upheld here (DESIGN.md): 1 exactly once (dispatch checks each
 // message's target against the cell's live id; everything else becomes a
 // counted dead letter, answered with kTypeError to a live sender), 3 mutual
 // exclusion and 4 activation (a cell runs only after the push that found its
 // mailbox idle scheduled it, and leaves a worker only by try_set_idle() or by
-// the policy's after_turn()), 6 clean stop (stop() joins every worker, then
+// the policy's after_turn()), 5 (the policy's next() parks only after its
+// final look), 6 clean stop (stop() joins every worker, then
 // releases and counts every queued message and destroys every actor).
 // Threads: workers run worker_main(); any thread may send and spawn; stop()
 // and the destructor run on the owning (main) thread.
@@ -34,11 +36,11 @@
 
 namespace actorlab::core {
 
-template <Mailbox MB, template <class> class PolicyT>
+template <Mailbox MB, class Sched>
 class Runtime final : public RuntimeBase {
  public:
-  using Cell = ActorCell<MB>;
-  using Policy = PolicyT<Cell>;
+  using Cell = ActorCell<MB, typename Sched::CellState>;
+  using Policy = typename Sched::template Policy<Cell>;
   static_assert(SchedulerPolicy<Policy, Cell>);
   static_assert(sizeof(Cell) <= 2 * kCacheLine, "cell fields must fit the mailbox's tail padding");
 
@@ -49,7 +51,7 @@ class Runtime final : public RuntimeBase {
     for (int i = 0; i < config_.threads; ++i) {
       workers_.push_back(std::make_unique<Worker>());
       workers_.back()->index = i;
-      policy_.init_worker(workers_.back()->state, i, workers_.back()->counters);
+      policy_.init_worker(workers_.back()->state, i);
     }
   }
   ~Runtime() override { stop(); }
@@ -122,6 +124,7 @@ class Runtime final : public RuntimeBase {
   RuntimeStats stats() const override {
     RuntimeStats s;
     for (const auto& w : workers_) add_worker_counters(s, w->counters);
+    policy_.add_stats(s);
     s.values["spawns"] += external_spawns_.get();
     s.values["spawn_failures"] += external_spawn_failures_.get();
     s.values["dead_letters"] += external_dead_letters_.get();
@@ -152,6 +155,8 @@ class Runtime final : public RuntimeBase {
     std::jthread thread;
   };
 
+  // The loop over turns: one iteration per actor turn (the place for
+  // per-turn hooks, e.g. polling an io driver every N turns).
   void worker_main(Worker& w) noexcept {
     Cell* cell = nullptr;
     for (;;) {
@@ -248,9 +253,8 @@ class Runtime final : public RuntimeBase {
     Cell* cell = slot.cell;
     const ActorId id = ActorId::make(slot.index, cell->generation_);
     cell->actor_ = actor.release();
-    const uint32_t home = placement >= 0 ? static_cast<uint32_t>(placement) : slot.index;
-    cell->home_worker_.store(static_cast<uint16_t>(home % static_cast<uint32_t>(config_.threads)),
-                             std::memory_order_relaxed);
+    if constexpr (requires { policy_.on_spawn(*cell, slot.index, &w->state, placement); })
+      policy_.on_spawn(*cell, slot.index, w ? &w->state : nullptr, placement);
     cell->owner_id_.store(id.value(), std::memory_order_release);  // pairs with acquire in find/dispatch
     Message start;
     start.type = kTypeStart;

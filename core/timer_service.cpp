@@ -1,10 +1,7 @@
 // timer_service.cpp: see timer_service.hpp for the protocol and its orderings.
 #include "core/timer_service.hpp"
 
-#include <linux/futex.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
@@ -12,6 +9,7 @@
 #include <new>
 
 #include "core/alloc.hpp"
+#include "core/futex.hpp"
 #include "perf/clock.hpp"
 
 namespace actorlab::core {
@@ -97,7 +95,7 @@ void TimerService::wake() noexcept {
   // seq_cst: ordered after the CAS or stop flag it announces, so the thread's
   // ticket (read before its sleep_until_ store) cannot already include it.
   wake_word_.fetch_add(1, std::memory_order_seq_cst);
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&wake_word_), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  futex_wake(wake_word_);
 }
 
 bool TimerService::pop(Request& out) noexcept {
@@ -204,8 +202,7 @@ void TimerService::sleep_until_next() noexcept {
     timeout = &until;
   }
   // Absolute CLOCK_MONOTONIC deadline (the steady clock's), any bit.
-  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&wake_word_), FUTEX_WAIT_BITSET_PRIVATE, ticket, timeout,
-          nullptr, FUTEX_BITSET_MATCH_ANY);
+  futex_wait_until(wake_word_, ticket, timeout);
   sleep_until_.store(0, std::memory_order_seq_cst);  // awake: producers need not wake us
   wakeups_.add();
 }

@@ -8,7 +8,10 @@
 // (invariant 4 is kept by the mailbox's activation bit, not by the queue).
 // try_pop() may fail while a push is in flight (moodycamel is not
 // linearizable): never conclude "empty" from one failed pop; see
-// maybe_nonempty() and the park protocol in the policies.
+// maybe_nonempty() and the park protocol in sched/idle.hpp.
+// A kind that links cells intrusively names the per-cell state it needs
+// through RunQueueCellState (the placement puts it in every cell's sched_
+// member, core/actor_cell.hpp); the others need none.
 #pragma once
 
 #include <concepts>
@@ -16,6 +19,18 @@
 #include <string_view>
 
 namespace actorlab::sched {
+
+struct NoCellState {};
+
+// The per-cell state run-queue kind Q needs in every cell.
+template <template <class> class Q>
+struct RunQueueCellState {
+  using type = NoCellState;
+};
+
+// Several parts' per-cell states in one (empty ones take no room).
+template <class... States>
+struct CellStateOf : States... {};
 
 template <class Q, class Cell>
 concept RunQueue = requires(Q q, typename Q::Handle& h, Cell* c, Cell*& out) {

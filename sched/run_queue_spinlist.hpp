@@ -1,13 +1,20 @@
 // run_queue_spinlist.hpp: the `spinlist` run queue, skynet's global_queue:
-// an intrusive singly linked FIFO of cells (through cell->run_queue_next_)
-// behind one spinlock. The baseline the lock-free queue is measured against.
+// an intrusive singly linked FIFO of cells (through the SpinListLink in
+// every cell's sched_ state) behind one spinlock. The baseline the lock-free queue is measured against.
 // Threads: all methods thread-safe; the lock's acquire/release orders the
 // links (see core/spinlock.hpp).
 #pragma once
 
 #include "core/spinlock.hpp"
+#include "sched/run_queue.hpp"
 
 namespace actorlab::sched {
+
+// The link every cell carries when a spinlist queues it (void*: the cell
+// type is not known where the cell state is declared).
+struct SpinListLink {
+  void* run_queue_next = nullptr;
+};
 
 template <class Cell>
 class SpinListRunQueue {
@@ -17,10 +24,10 @@ class SpinListRunQueue {
   Handle make_handle() { return {}; }
 
   void push(Handle*, Cell* cell) noexcept {
-    cell->run_queue_next_ = nullptr;
+    cell->sched_.run_queue_next = nullptr;
     lock_.lock();
     if (tail_ != nullptr)
-      tail_->run_queue_next_ = cell;
+      tail_->sched_.run_queue_next = cell;
     else
       head_ = cell;
     tail_ = cell;
@@ -31,9 +38,9 @@ class SpinListRunQueue {
     lock_.lock();
     Cell* cell = head_;
     if (cell != nullptr) {
-      head_ = cell->run_queue_next_;
+      head_ = static_cast<Cell*>(cell->sched_.run_queue_next);
       if (head_ == nullptr) tail_ = nullptr;
-      cell->run_queue_next_ = nullptr;
+      cell->sched_.run_queue_next = nullptr;
     }
     lock_.unlock();
     out = cell;
@@ -51,6 +58,11 @@ class SpinListRunQueue {
   core::Spinlock lock_;
   Cell* head_ = nullptr;
   Cell* tail_ = nullptr;
+};
+
+template <>
+struct RunQueueCellState<SpinListRunQueue> {
+  using type = SpinListLink;
 };
 
 }  // namespace actorlab::sched

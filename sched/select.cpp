@@ -1,6 +1,8 @@
-// select.cpp: name -> template instance, for policy x mailbox x run queue;
-// make_engine also gives every engine its timer thread (core/timer_service.hpp)
-// with the config's tick, so Context::timeout works under every policy.
+// select.cpp: name -> template instance, for mailbox x placement x run
+// queue (12 instances; the other parts are runtime values); the presets'
+// expansions; the parts' combination checks (validate). make_engine also
+// gives every engine its timer thread (core/timer_service.hpp) with the
+// config's tick, so Context::timeout works under every composition.
 #include "sched/select.hpp"
 
 #include <fmt/format.h>
@@ -9,9 +11,10 @@
 #include "core/mailbox_spinring.hpp"
 #include "core/runtime.hpp"
 #include "core/timer_service.hpp"
-#include "sched/policy_pinned.hpp"
-#include "sched/policy_skynet.hpp"
-#include "sched/policy_steal.hpp"
+#include "sched/parts.hpp"
+#include "sched/placement_global.hpp"
+#include "sched/placement_home.hpp"
+#include "sched/placement_local.hpp"
 #include "sched/run_queue_lockfree.hpp"
 #include "sched/run_queue_spinlist.hpp"
 
@@ -30,33 +33,61 @@ bool contains(const std::vector<Named>& list, std::string_view name) {
   return false;
 }
 
+template <core::Mailbox MB, template <class> class RunQueueT>
+std::unique_ptr<core::RuntimeBase> make_for_queue(const core::Config& config) {
+  if (config.placement == "local") return std::make_unique<core::Runtime<MB, LocalPlacement<RunQueueT>>>(config);
+  if (config.placement == "home") return std::make_unique<core::Runtime<MB, HomePlacement<RunQueueT>>>(config);
+  return std::make_unique<core::Runtime<MB, GlobalPlacement<RunQueueT>>>(config);
+}
+
 template <core::Mailbox MB>
 std::unique_ptr<core::RuntimeBase> make_for_mailbox(const core::Config& config) {
-  if (config.policy == "steal") return std::make_unique<core::Runtime<MB, StealPolicy>>(config);
-  if (config.policy == "pinned") return std::make_unique<core::Runtime<MB, PinnedPolicy>>(config);
-  if (config.runqueue == "lockfree")
-    return std::make_unique<core::Runtime<MB, Skynet<LockfreeRunQueue>::Policy>>(config);
-  return std::make_unique<core::Runtime<MB, Skynet<SpinListRunQueue>::Policy>>(config);
+  if (config.runqueue == "spinlist") return make_for_queue<MB, SpinListRunQueue>(config);
+  return make_for_queue<MB, LockfreeRunQueue>(config);
+}
+
+const Preset* find_preset(std::string_view name) {
+  for (const auto& p : preset_table())
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+// Writes one knob of a preset's expansion (the knob table's names).
+void set_part(core::Config& c, const std::string& knob, const std::string& value) {
+  if (knob == "placement") c.placement = value;
+  else if (knob == "home") c.home = value;
+  else if (knob == "lifo") c.lifo = value;
+  else if (knob == "lifo-backoff") c.lifo_backoff_ns = core::parse_unsigned(value, 0, UINT64_MAX, knob);
+  else if (knob == "steal") c.steal = value;
+  else if (knob == "batch") c.batch = core::BatchKnob::parse(value);
+  else if (knob == "idle") c.idle = value;
+  else if (knob == "mailbox") c.mailbox = core::parse_mailbox_kind(value);
+  else if (knob == "runqueue") c.runqueue = value;
+  else throw std::logic_error("preset_table: unknown knob " + knob);
+}
+
+// Do the part fields all hold Config's defaults?
+bool parts_are_defaults(const core::Config& c) {
+  const core::Config d;
+  return c.placement == d.placement && c.home == d.home && c.lifo == d.lifo &&
+         c.lifo_backoff_ns == d.lifo_backoff_ns && c.steal == d.steal && c.idle == d.idle &&
+         c.batch.kind == d.batch.kind && c.batch.n == d.batch.n && c.mailbox == d.mailbox &&
+         c.runqueue == d.runqueue;
 }
 
 }  // namespace
 
+// The policies are the presets (a policy is a named composition of parts).
 const std::vector<Named>& policies() {
-  static const std::vector<Named> list = {
-      {"skynet", "one global FIFO of active actors; per-turn batch from skynet's weight table"},
-      {"steal", "per-worker queues, LIFO slot for the actor just messaged, steal half when idle"},
-      {"pinned", "every actor bound to one worker (id hash or spawn_on); no stealing"},
-  };
+  static const std::vector<Named> list = [] {
+    std::vector<Named> out;
+    for (const auto& p : preset_table()) out.push_back({p.name, p.description});
+    return out;
+  }();
   return list;
 }
 
-const std::vector<Named>& presets() {
-  static const std::vector<Named> list = {
-      {"skynet-classic",
-       "skynet with spinring mailbox and spinlist run queue: the original design, the baseline"},
-  };
-  return list;
-}
+const std::vector<Named>& presets() { return policies(); }
 
 const std::vector<Named>& run_queue_kinds() {
   static const std::vector<Named> list = {
@@ -137,32 +168,88 @@ const std::vector<Preset>& preset_table() {
 }
 
 bool apply_preset(std::string_view name, core::Config& config) {
-  if (name == "skynet-classic") {
-    config.policy = "skynet";
-    config.mailbox = core::MailboxKind::kSpinRing;
-    config.runqueue = "spinlist";
-    config.batch = core::BatchKnob{};
-    return true;
-  }
-  return false;
+  const Preset* preset = find_preset(name);
+  if (preset == nullptr) return false;
+  const core::Config defaults;
+  // Parts a preset does not name take their defaults, so that applying one
+  // preset after another leaves nothing of the first.
+  config.placement = defaults.placement;
+  config.home = defaults.home;
+  config.lifo = defaults.lifo;
+  config.lifo_backoff_ns = defaults.lifo_backoff_ns;
+  config.steal = defaults.steal;
+  config.idle = defaults.idle;
+  config.batch = defaults.batch;
+  config.mailbox = defaults.mailbox;
+  config.runqueue = defaults.runqueue;
+  for (const auto& [knob, value] : preset->knobs) set_part(config, knob, value);
+  config.policy = preset->name;
+  return true;
 }
 
-void validate(const core::Config& config) {
+core::Config resolve(const core::Config& config) {
+  core::Config out = config;
+  if (parts_are_defaults(config)) apply_preset(config.policy, out);
+  return out;
+}
+
+void validate(const core::Config& given) {
+  const core::Config config = resolve(given);
   config.validate();
-  if (!contains(policies(), config.policy))
-    throw core::ConfigError(fmt::format("policy: unknown '{}'; valid: {} (presets: {})", config.policy,
-                                        names_of(policies()), names_of(presets())));
+  if (find_preset(config.policy) == nullptr)
+    throw core::ConfigError(fmt::format("policy: unknown '{}'; valid presets: {}", config.policy,
+                                        names_of(policies())));
+  if (!contains(placement_choices(), config.placement))
+    throw core::ConfigError(fmt::format("placement: unknown '{}'; valid: {}", config.placement,
+                                        names_of(placement_choices())));
   if (!contains(run_queue_kinds(), config.runqueue))
     throw core::ConfigError(fmt::format("runqueue: unknown kind '{}'; valid: {}", config.runqueue,
                                         names_of(run_queue_kinds())));
-  if (config.policy != "skynet" && config.runqueue != "lockfree")
+  const Parts parts = Parts::from(config);  // each part's value (throws naming the knob)
+  if (parts.steal != StealMode::kOff && config.placement != "local")
     throw core::ConfigError(fmt::format(
-        "runqueue: '{}' cannot apply to policy {}: it keeps its own per-worker queues "
-        "(the run-queue kind chooses skynet's global queue)",
-        config.runqueue, config.policy));
+        "steal: '{}' needs per-worker queues a thief may take from (placement local); placement {} {}; "
+        "use --steal=off or --placement=local",
+        config.steal, config.placement,
+        config.placement == "global" ? "has one FIFO" : "binds each actor to its home worker"));
+  if (parts.lifo == LifoMode::kStealable && config.placement == "home")
+    throw core::ConfigError(
+        "lifo: 'stealable' lets a thief run the slot's actor on another worker, but placement home binds "
+        "each actor to its home worker; use --lifo=on or --lifo=off with placement home");
+  if (config.home != core::Config{}.home && config.placement != "home")
+    throw core::ConfigError(fmt::format(
+        "home: '{}' chooses an actor's home worker and applies to placement home only; placement is {}",
+        config.home, config.placement));
+  if (config.net == "worker" && parts.idle.mode == IdleMode::kSpin)
+    throw core::ConfigError(
+        "net: 'worker' lets a parked worker poll the io backend, but idle 'spin' never parks; "
+        "use --idle=park or --idle=spin-then-park, or --net=thread");
 }
 
-std::unique_ptr<core::Engine> make_engine(const core::Config& config) {
+CompositionTraits traits_of(const core::Config& given) {
+  const core::Config config = resolve(given);
+  const Parts parts = Parts::from(config);
+  CompositionTraits t;
+  if (config.placement == "home") {
+    t.actors_bound = HomePlacement<LockfreeRunQueue>::kActorsBound;
+    t.actors_migrate = HomePlacement<LockfreeRunQueue>::moves_under_load(parts);
+  } else if (config.placement == "local") {
+    t.actors_bound = LocalPlacement<LockfreeRunQueue>::kActorsBound;
+    t.actors_migrate = LocalPlacement<LockfreeRunQueue>::moves_under_load(parts);
+  } else {
+    t.actors_bound = GlobalPlacement<LockfreeRunQueue>::kActorsBound;
+    t.actors_migrate = GlobalPlacement<LockfreeRunQueue>::moves_under_load(parts);
+  }
+  // Under home an actor of this worker waits for it by design (bound), and
+  // one of another home goes to that home, which is woken: no private wait.
+  t.private_wait = config.placement != "home" &&
+                   (parts.lifo == LifoMode::kOn || (config.placement == "local" && parts.steal == StealMode::kOff));
+  t.parks = parts.idle.mode != IdleMode::kSpin;
+  return t;
+}
+
+std::unique_ptr<core::Engine> make_engine(const core::Config& given) {
+  const core::Config config = resolve(given);
   validate(config);
   std::unique_ptr<core::RuntimeBase> runtime =
       config.mailbox == core::MailboxKind::kLockfree ? make_for_mailbox<core::LockfreeMailbox>(config)

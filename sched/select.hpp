@@ -1,6 +1,19 @@
 // select.hpp: the one place where names become types. Picks the runtime
-// template instance for a Config's policy, mailbox and run-queue, once at
-// start-up, and knows the presets (named knob sets).
+// template instance for a Config's mailbox x placement x run queue, once at
+// start-up (the per-turn parts, lifo, steal, batch, idle and home, are
+// runtime values: sched/parts.hpp), checks that the parts combine
+// (validate), and knows the presets: named compositions of parts.
+//
+// Presets and Config (the rule): `config.policy` names the preset the parts
+// came from. apply_preset(name, config) writes the preset's expansion into
+// the part fields (the CLI then applies explicit flags on top). A Config
+// built in code that names a preset and leaves every part field at its
+// Config default (placement, home, lifo, lifo_backoff_ns, steal, idle,
+// batch, mailbox, runqueue) means that preset: make_engine and validate
+// apply it first (resolve()). Once any part field differs from its default,
+// the fields are the composition and `policy` is only its label. (So a
+// preset whose parts were all set back to the defaults is the preset again;
+// the defaults are the skynet preset, so name that composition `skynet`.)
 #pragma once
 
 #include <memory>
@@ -32,9 +45,29 @@ const std::vector<Named>& lifo_choices();
 const std::vector<Named>& steal_choices();
 const std::vector<Named>& idle_choices();
 
-// If `name` is a preset, rewrites config's knobs to the preset's values
-// (policy included) and returns true. Explicit flags are applied after this.
+// If `name` is a preset, rewrites config's part fields to the preset's
+// expansion, sets config.policy = name and returns true (false: no such
+// preset, config unchanged). Explicit flags are applied after this.
 bool apply_preset(std::string_view name, core::Config& config);
+
+// The composition a Config means (the rule above): config with its
+// policy's preset applied when every part field holds its default.
+core::Config resolve(const core::Config& config);
+
+// What the tests need to know of a composition, declared on the parts'
+// types (the placements' kActorsBound and moves_under_load; the lifo and
+// steal parts' rules).
+struct CompositionTraits {
+  bool actors_bound = false;   // an actor runs only on its home worker (placement home)
+  bool actors_migrate = true;  // busy actors move between workers under load (global; local with steal)
+  // An actor made runnable during a turn may wait for that turn to end
+  // while another worker is idle: lifo on (a private slot), or placement
+  // local with steal off (a private queue); not under placement home, where
+  // each actor waits for its home by design. Invariant 5's stated bound.
+  bool private_wait = false;
+  bool parks = true;  // idle park or spin-then-park (idle spin never parks)
+};
+CompositionTraits traits_of(const core::Config& config);  // config resolved and valid
 
 // A preset is a named composition of parts: its expansion as (knob, value)
 // pairs in the knob table's names (`actorlab list` prints it; a preset plus
@@ -46,11 +79,14 @@ struct Preset {
 };
 const std::vector<Preset>& preset_table();
 
-// Validates every knob (core ranges, policy and run-queue names and their
-// combination); throws core::ConfigError with a message naming valid values.
+// Validates the resolved config: core ranges, each part's value, and the
+// parts' combinations (steal needs placement local; lifo stealable does not
+// fit placement home; home applies to placement home; net worker needs a
+// parking idle part). Throws core::ConfigError with a sentence naming the
+// knob, the conflict and the valid values.
 void validate(const core::Config& config);
 
-// Builds the engine for a validated config.
+// Builds the engine for a config (resolved, then validated).
 std::unique_ptr<core::Engine> make_engine(const core::Config& config);
 
 }  // namespace actorlab::sched

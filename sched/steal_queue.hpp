@@ -1,6 +1,6 @@
-// steal_queue.hpp: a worker's bounded run queue for the `steal` policy: one
+// steal_queue.hpp: a worker's bounded run queue for placement local: one
 // owner pushes at the tail and pops at the head (FIFO); other workers steal
-// half of it at once. The design follows the queue of Tokio's multi-thread
+// half of it (or one item: `max`) at once. The design follows the queue of Tokio's multi-thread
 // scheduler (a ring with two head indices), written for this project.
 //
 // Fields and orderings:
@@ -66,11 +66,11 @@ class StealQueue {
   }
 
   // Called by the owner of `dst` on another worker's queue: moves half of
-  // this queue (rounded up) into dst and returns one of the stolen items in
-  // `first` to run at once. False when empty, when another steal is in
+  // this queue (rounded up; at most `max`) into dst and returns one of the
+  // stolen items in `first` to run at once. False when empty, when another steal is in
   // flight, or when dst has no room (a "nothing" either way, as in
   // Taskflow's and Tokio's steal).
-  bool steal_into(StealQueue& dst, T& first) noexcept {
+  bool steal_into(StealQueue& dst, T& first, uint32_t max = Capacity) noexcept {
     const uint32_t dst_tail = dst.tail_.load(std::memory_order_relaxed);
     const uint32_t room = Capacity - (dst_tail - steal_of(dst.head_.load(std::memory_order_acquire)));
     if (room == 0) return false;
@@ -82,6 +82,7 @@ class StealQueue {
       const uint32_t available = tail_.load(std::memory_order_acquire) - real;  // pairs with push()
       count = available - available / 2;
       if (count > room) count = room;
+      if (count > max) count = max;
       if (count == 0) return false;
       if (head_.compare_exchange_weak(head, pack(steal, real + count), std::memory_order_acq_rel,
                                       std::memory_order_acquire)) {

@@ -189,7 +189,7 @@ TEST(StressMailbox, DestroyedWithMessagesQueued) {
 // Run queues
 
 struct DummyCell {
-  DummyCell* run_queue_next_ = nullptr;  // the spinlist's intrusive link
+  actorlab::sched::SpinListLink sched_;  // the spinlist's intrusive link (a cell's sched_ state)
   std::atomic<uint32_t> pops{0};
   std::atomic<bool> queued{false};
   uint64_t hops = 0;  // plain: handed from thread to thread through the queue

@@ -1,9 +1,12 @@
 // test_support.hpp: shared helpers for the invariant and stress tests.
 //
-// - EngineParam / engine_params(): every policy x mailbox x run-queue
-//   combination the tests run against, with readable gtest names
-//   (skynet_lockfree_spinlist, steal_spinring). A new policy is one line in
-//   policy_table().
+// - EngineParam / engine_params(): the compositions of scheduling parts the
+//   conformance tests run against, generated from sched/'s preset table and
+//   choice lists: every preset, plus every valid single-part change of the
+//   `skynet` and `steal` presets (and pinned's --home), deduplicated, with
+//   readable gtest names (skynet, steal_lifo_stealable, skynet_runqueue_spinlist).
+//   Sanitizer builds run a sample (see sanitizer_sample()); set
+//   ACTORLAB_TEST_COMPOSITIONS=all to run every one there too.
 // - make_test_engine(): an engine for one parameter (2 workers by default).
 // - scale(n): n times the meson option stress_scale, in percent (sanitizer
 //   builds lower it), never below 1.
@@ -19,12 +22,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/actor.hpp"
@@ -54,52 +59,131 @@ inline constexpr uint64_t scale(uint64_t n) {
 inline constexpr std::chrono::seconds kGenerousTimeout{60};
 
 struct EngineParam {
-  std::string policy;
-  core::MailboxKind mailbox;
-  std::string runqueue;       // empty: the policy keeps its own queues
-  bool actors_migrate = true;  // an actor may run on different workers over time
-  bool lifo_slot = false;      // an actor messaged during a turn waits for that turn to end
+  std::string label;     // gtest name: preset[_part_value]
+  core::Config parts;    // the composition (policy + part fields), resolved
+  // Traits declared on the parts' types (sched::traits_of).
+  bool actors_bound = false;   // an actor runs only on its home worker
+  bool actors_migrate = true;  // busy actors move between workers under load
+  bool private_wait = false;   // an actor messaged during a turn may wait for that turn to end
+  bool parks = true;           // idle workers park (not idle spin)
 
-  std::string name() const {
-    return policy + "_" + core::to_string(mailbox) + (runqueue.empty() ? "" : "_" + runqueue);
-  }
+  std::string name() const { return label; }
   core::Config config(int threads = 2) const {
-    core::Config c;
+    core::Config c = parts;
     c.threads = threads;
-    c.policy = policy;
-    c.mailbox = mailbox;
-    if (!runqueue.empty()) c.runqueue = runqueue;
     return c;
   }
 };
 
-// One line per policy: its name, the run-queue kinds it accepts (none: it
-// keeps its own queues), whether actors move between workers, and whether it
-// keeps a non-stealable LIFO slot (policy_steal.hpp: the actor messaged last
-// runs after the current turn on the same worker, even if others are idle).
-struct PolicyRow {
-  const char* policy;
-  std::vector<const char*> runqueues;
-  bool actors_migrate;
-  bool lifo_slot;
-};
-inline const std::vector<PolicyRow>& policy_table() {
-  static const std::vector<PolicyRow> table = {
-      {"skynet", {"lockfree", "spinlist"}, true, false},
-      {"steal", {}, true, true},
-      {"pinned", {}, false, false},
+inline std::string gtest_safe(std::string s) {
+  for (char& ch : s)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) ch = '_';
+  return s;
+}
+
+// The part fields of a config, to find duplicate compositions.
+inline std::string parts_key(const core::Config& c) {
+  return c.placement + "/" + c.home + "/" + c.lifo + "/" + std::to_string(c.lifo_backoff_ns) + "/" + c.steal + "/" +
+         c.idle + "/" + c.batch.to_string() + "/" + core::to_string(c.mailbox) + "/" + c.runqueue;
+}
+
+// Every part and its choices, from sched/'s lists (batch: its three rules,
+// with N = 1, the smallest turn).
+inline std::vector<std::pair<std::string, std::vector<std::string>>> part_choices() {
+  namespace sched = actorlab::sched;
+  auto names = [](const std::vector<sched::Named>& list) {
+    std::vector<std::string> out;
+    for (const auto& n : list) out.push_back(n.name);
+    return out;
   };
-  return table;
+  return {
+      {"placement", names(sched::placement_choices())}, {"home", names(sched::home_choices())},
+      {"lifo", names(sched::lifo_choices())},           {"steal", names(sched::steal_choices())},
+      {"batch", {"weights", "all", "1"}},               {"idle", names(sched::idle_choices())},
+      {"mailbox", names(sched::mailbox_kinds())},       {"runqueue", names(sched::run_queue_kinds())},
+  };
+}
+
+inline void set_part(core::Config& c, const std::string& part, const std::string& value) {
+  if (part == "placement") c.placement = value;
+  else if (part == "home") c.home = value;
+  else if (part == "lifo") c.lifo = value;
+  else if (part == "steal") c.steal = value;
+  else if (part == "batch") c.batch = core::BatchKnob::parse(value);
+  else if (part == "idle") c.idle = value;
+  else if (part == "mailbox") c.mailbox = core::parse_mailbox_kind(value);
+  else if (part == "runqueue") c.runqueue = value;
+}
+
+// The parts whose single changes the sanitizer builds run: the ones that
+// choose a different code path in the placements (batch, idle and mailbox
+// are runtime values or already covered by a preset: skynet-classic).
+inline bool sanitizer_sample(const std::string& part) {
+  return part == "placement" || part == "lifo" || part == "steal" || part == "home" || part == "runqueue";
+}
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitizerBuild = true;
+#else
+inline constexpr bool kSanitizerBuild = false;
+#endif
+
+// Every composition (see the header); `all` ignores the sanitizer sample.
+inline std::vector<EngineParam> all_compositions(bool all) {
+  namespace sched = actorlab::sched;
+  std::vector<EngineParam> out;
+  std::vector<std::string> seen;
+  auto add = [&](const std::string& label, const core::Config& c) {
+    try {
+      sched::validate(c);
+    } catch (const core::ConfigError&) {
+      return;  // not a composition (tests/compositions_test.cpp checks the refusals)
+    }
+    const core::Config resolved = sched::resolve(c);
+    const std::string key = parts_key(resolved);
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) return;
+    seen.push_back(key);
+    const sched::CompositionTraits t = sched::traits_of(resolved);
+    out.push_back({gtest_safe(label), resolved, t.actors_bound, t.actors_migrate, t.private_wait, t.parks});
+  };
+  for (const auto& preset : sched::preset_table()) {
+    core::Config c;
+    sched::apply_preset(preset.name, c);
+    add(preset.name, c);
+  }
+  for (const char* base : {"skynet", "steal", "pinned"}) {
+    for (const auto& [part, choices] : part_choices()) {
+      if (std::string(base) == "pinned" && part != "home") continue;  // pinned: its own part only
+      if (!all && kSanitizerBuild && !sanitizer_sample(part)) continue;
+      for (const auto& value : choices) {
+        core::Config c;
+        sched::apply_preset(base, c);
+        set_part(c, part, value);
+        add(std::string(base) + "_" + part + "_" + value, c);
+      }
+    }
+  }
+  return out;
+}
+
+// One preset's composition (for tests that need one engine, not the list).
+inline EngineParam preset_param(const std::string& preset) {
+  core::Config c;
+  actorlab::sched::apply_preset(preset, c);
+  const auto t = actorlab::sched::traits_of(c);
+  return {gtest_safe(preset), c, t.actors_bound, t.actors_migrate, t.private_wait, t.parks};
 }
 
 inline std::vector<EngineParam> engine_params() {
+  const char* env = std::getenv("ACTORLAB_TEST_COMPOSITIONS");
+  return all_compositions(env != nullptr && std::string(env) == "all");
+}
+
+// The compositions whose idle workers park (tests that wait for parks).
+inline std::vector<EngineParam> parking_engine_params() {
   std::vector<EngineParam> out;
-  for (const auto& row : policy_table()) {
-    for (core::MailboxKind mb : {core::MailboxKind::kLockfree, core::MailboxKind::kSpinRing}) {
-      if (row.runqueues.empty()) out.push_back({row.policy, mb, "", row.actors_migrate, row.lifo_slot});
-      for (const char* rq : row.runqueues) out.push_back({row.policy, mb, rq, row.actors_migrate, row.lifo_slot});
-    }
-  }
+  for (auto& p : engine_params())
+    if (p.parks) out.push_back(std::move(p));
   return out;
 }
 

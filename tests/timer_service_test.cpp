@@ -43,7 +43,7 @@ using testing_support::wait_until;
 namespace core = actorlab::core;
 using Clock = std::chrono::steady_clock;
 
-const EngineParam kSkynet{"skynet", core::MailboxKind::kLockfree, "lockfree"};
+const EngineParam kSkynet = testing_support::preset_param("skynet");
 
 std::unique_ptr<core::Engine> engine_with_tick(std::chrono::nanoseconds tick, const EngineParam& p = kSkynet) {
   return make_test_engine(p, 2, [&](core::Config& c) { c.timer_tick_ns = static_cast<uint64_t>(tick.count()); });
@@ -240,7 +240,8 @@ TEST(TimerService, TimeoutForAnExitedActorIsDroppedAndCounted) {
 }
 
 // ---------------------------------------------------------------------------
-// A due timeout wakes an engine whose workers are all parked, under every policy.
+// A due timeout wakes an engine whose workers are all parked, under every
+// composition whose workers park (idle spin never does).
 class TimerWake : public ::testing::TestWithParam<EngineParam> {};
 
 TEST_P(TimerWake, TimeoutWakesAllParkedWorkers) {
@@ -269,7 +270,8 @@ TEST_P(TimerWake, TimeoutWakesAllParkedWorkers) {
   EXPECT_GE(parks_before, 2u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Policies, TimerWake, ::testing::ValuesIn(engine_params()), param_name);
+INSTANTIATE_TEST_SUITE_P(Policies, TimerWake, ::testing::ValuesIn(testing_support::parking_engine_params()),
+                         param_name);
 
 // ---------------------------------------------------------------------------
 TEST(TimerService, ConcurrentAddAndCancelFromManyThreadsLosesNothing) {

@@ -1,6 +1,6 @@
 // bm_run_queue.cpp: run-queue throughput for the lockfree (moodycamel),
 // spinlist (skynet) and mutex_deque kinds, over a dummy cell with the
-// intrusive run_queue_next_ link the spinlist needs.
+// intrusive link the spinlist needs (its SpinListLink, in a cell's sched_ state).
 //   BM_RunQueuePushPopPair/kind:<k>
 //       one thread: each iteration pushes one cell and pops one, with a
 //       standing depth of kDepth cells so the pop is not the empty-queue
@@ -41,7 +41,7 @@ namespace {
 // allocations (a producer filling cell i+1 does not false-share with the
 // consumer reading cell i).
 struct alignas(core::kCacheLine) BenchCell {
-  BenchCell* run_queue_next_ = nullptr;  // the spinlist's link
+  actorlab::sched::SpinListLink sched_;  // the spinlist's link
   uint32_t producer = 0;
   uint64_t seq = 0;
 };

@@ -133,7 +133,6 @@ const std::string s_no_workload = kMatrix;
 const std::string s_no_matrix = "repetitions = 2\n" + kWorkload;
 const std::string s_duplicate_config = kMatrix + "[[config]]\npolicy = \"skynet\"\n" + kWorkload;
 const std::string s_duplicate_workload = kMatrix + kWorkload + kWorkload;
-const std::string s_bad_combination = "[matrix]\npolicy = \"steal\"\nrunqueue = \"spinlist\"\n" + kWorkload;
 const std::string s_syntax = "repetitions = = 3\n" + kMatrix + kWorkload;
 
 INSTANTIATE_TEST_SUITE_P(
@@ -161,7 +160,6 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"no matrix", s_no_matrix.c_str(), 1, "matrix", "missing"},
         BadCase{"configuration twice", s_duplicate_config.c_str(), 3, "config", "twice"},
         BadCase{"workload twice", s_duplicate_workload.c_str(), 7, "workload", "twice"},
-        BadCase{"knobs that do not go together", s_bad_combination.c_str(), 1, "matrix", "spinlist"},
         BadCase{"TOML syntax", s_syntax.c_str(), 1, "", ""}));
 
 TEST(SuiteFile, MissingFileNamesThePath) {

@@ -1,0 +1,219 @@
+// placement_local.hpp: placement `local` (the `steal` preset's): per worker
+// a bounded StealQueue (sched/steal_queue.hpp), plus one injection queue of
+// run-queue kind RunQueueT (--runqueue) for actors made runnable off the
+// workers (main, net, timer threads) and for a full local queue's overflow.
+// Where a newly runnable actor goes:
+//   - scheduled by a worker during a turn: into that worker's LIFO slot
+//     (--lifo on, stealable; sched/lifo.hpp), else the back of its local
+//     queue;
+//   - scheduled from outside the workers: into the injection queue.
+// Which actor a worker runs next: the LIFO slot (within the streak limit);
+// every kInjectionInterval turns the injection queue first (so it cannot
+// starve); then the local queue, the injection queue, and then it
+// searches: steals from a victim (--steal one, half; sched/steal.hpp) and,
+// on its last pass with lifo stealable, takes a victim's slot. At most half
+// the workers (at least one) search at once; the others park at once. A
+// searching worker leaves a lone queued actor to its owner for grace_ns.
+// Idle (sched/idle.hpp, one IdleWorkers for all workers): the queued hint
+// counts what another worker may take: the injection queue, local queues
+// only when stealing is on (with --steal=off an actor in a local queue is
+// the owner's, like a lifo=on slot: it waits for the owner's turn to end,
+// and waking another worker for it would be useless), and the slot under
+// lifo stealable. The final check before parking looks at the local queue,
+// the injection queue and every victim it may steal from.
+// Threads: schedule() from any thread; the rest from the worker that owns
+// the WorkerState. Victims' queues and slots are read by thieves.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/counters.hpp"
+#include "sched/batch.hpp"
+#include "sched/idle.hpp"
+#include "sched/lifo.hpp"
+#include "sched/part_counters.hpp"
+#include "sched/parts.hpp"
+#include "sched/run_queue.hpp"
+#include "sched/steal.hpp"
+#include "sched/steal_queue.hpp"
+
+namespace actorlab::sched {
+
+template <template <class> class RunQueueT>
+struct LocalPlacement {
+  static constexpr const char* kName = "local";
+  // Traits (sched::traits_of): an actor moves by steals and by wake-ups from
+  // other workers; one that never goes idle stays in its worker's queue
+  // unless a thief takes it (steal on).
+  static constexpr bool kActorsBound = false;
+  static constexpr bool moves_under_load(const Parts& parts) noexcept { return parts.steal != StealMode::kOff; }
+  using CellState = CellStateOf<typename RunQueueCellState<RunQueueT>::type>;
+
+  template <class Cell>
+  class Policy {
+    using Injection = RunQueueT<Cell>;
+    using Local = StealQueue<Cell*>;
+
+   public:
+    static constexpr uint32_t kInjectionInterval = 61;  // Go's and Tokio's global-queue interval
+
+    struct WorkerState {
+      int weight = -1;
+      uint32_t tick = 0;
+      VictimPicker victims;
+      typename Injection::Handle injection_handle;
+      Local local;
+      LifoSlot<Cell> lifo;
+      PartCounters counters;
+    };
+
+    explicit Policy(const core::Config& config)
+        : parts_(Parts::from(config)),
+          count_local_(parts_.steal != StealMode::kOff),
+          search_limit_(config.threads > 1 ? static_cast<uint32_t>(config.threads) / 2 : 1),
+          workers_(static_cast<std::size_t>(config.threads), nullptr),
+          queues_(static_cast<std::size_t>(config.threads), nullptr) {}
+
+    // Called for every worker before any thread starts (thread creation
+    // publishes workers_ and queues_ to the workers).
+    void init_worker(WorkerState& w, int index) {
+      w.weight = skynet_weight(index);
+      w.victims.seed(index);
+      w.injection_handle = injection_.make_handle();
+      workers_[static_cast<std::size_t>(index)] = &w;
+      queues_[static_cast<std::size_t>(index)] = &w.local;
+    }
+
+    void schedule(Cell* cell, WorkerState* w) noexcept {
+      if (w == nullptr) {
+        injection_.push(nullptr, cell);
+        idle_.on_push();
+        return;
+      }
+      if (parts_.lifo != LifoMode::kOff) {
+        Cell* displaced = w->lifo.put(parts_.lifo, cell);
+        if (parts_.lifo == LifoMode::kStealable) {
+          if (displaced != nullptr) idle_.on_pop();  // its count moves to the new occupant
+          if (idle_.on_push()) w->counters.wakeups.add();
+        }
+        if (displaced != nullptr) push_local(*w, displaced);
+        return;
+      }
+      push_local(*w, cell);
+    }
+
+    Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
+      Cell* cell = nullptr;
+      ++w.tick;
+      if (parts_.lifo != LifoMode::kOff && (cell = take_lifo(w)) != nullptr) return cell;
+      if (w.tick % kInjectionInterval == 0 && pop_injection(w, cell)) return cell;
+      if (pop_local(w, cell) || pop_injection(w, cell)) return cell;
+      return search(w, stopping);
+    }
+
+    Cell* after_turn(WorkerState& w, Cell* cell) noexcept {
+      if (!(parts_.lifo != LifoMode::kOff && w.lifo.occupied()) && !other_work_waits(w))
+        return cell;  // nothing else: keep running it
+      push_local(w, cell);
+      return nullptr;
+    }
+
+    std::size_t batch(WorkerState& w, Cell& cell) noexcept { return batch_for(parts_.batch, w.weight, cell); }
+
+    void stop() noexcept { idle_.wake_all(); }
+    // --net=worker: parked workers may block in the io driver (sched/idle.hpp).
+    void attach_idle_driver(core::IdleDriver* driver) noexcept { idle_.attach_driver(driver); }
+
+    void add_stats(core::RuntimeStats& stats) const {
+      for (const WorkerState* w : workers_) add_part_counters(stats, w->counters);
+    }
+
+   private:
+    bool other_work_waits(WorkerState& w) const noexcept {
+      return w.local.len() != 0 || idle_.queued_hint() > 0;
+    }
+
+    void push_local(WorkerState& w, Cell* cell) noexcept {
+      if (!w.local.push(cell)) {  // overflow: the injection queue, always counted
+        injection_.push(&w.injection_handle, cell);
+        if (idle_.on_push()) w.counters.wakeups.add();
+        return;
+      }
+      if (count_local_ && idle_.on_push()) w.counters.wakeups.add();
+    }
+
+    bool pop_local(WorkerState& w, Cell*& cell) noexcept {
+      if (!w.local.pop(cell)) return false;
+      if (count_local_) idle_.on_pop();
+      return true;
+    }
+
+    bool pop_injection(WorkerState& w, Cell*& cell) noexcept {
+      if (!injection_.try_pop(&w.injection_handle, cell)) return false;
+      idle_.on_pop();
+      w.counters.injection_pops.add();
+      return true;
+    }
+
+    // The slot's actor, unless it ran kLifoStreakLimit times in a row while
+    // other work waits (then it goes to the back of the local queue).
+    Cell* take_lifo(WorkerState& w) noexcept {
+      Cell* cell = w.lifo.take(parts_.lifo);
+      if (cell == nullptr) {
+        w.lifo.streak_ = 0;
+        return nullptr;
+      }
+      if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
+      if (w.lifo.streak_ < kLifoStreakLimit || !other_work_waits(w)) {
+        ++w.lifo.streak_;
+        w.counters.lifo_hits.add();
+        return cell;
+      }
+      w.lifo.streak_ = 0;
+      push_local(w, cell);  // others wait: the slot's actor goes to the back
+      return nullptr;
+    }
+
+    bool steal(WorkerState& w, Cell*& cell) noexcept {
+      if (!steal_from_victims(parts_.steal, queues_, w.local, w.victims, w.counters, cell)) return false;
+      idle_.on_pop();  // the one taken; the rest stay counted, now in w.local
+      return true;
+    }
+
+    // A thief's last pass (lifo stealable): another worker's slot.
+    bool steal_lifo(WorkerState& w, Cell*& cell) noexcept {
+      if (parts_.lifo != LifoMode::kStealable) return false;
+      for (WorkerState* victim : workers_) {
+        if (victim == &w) continue;
+        if ((cell = victim->lifo.steal(parts_.lifo_backoff_ns)) != nullptr) {
+          idle_.on_pop();
+          w.counters.lifo_steals.add();
+          return true;
+        }
+      }
+      return false;
+    }
+
+    Cell* search(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
+      return search_then_park<Cell>(
+          idle_, w.counters, stopping, parts_.idle, idle_.try_begin_search(search_limit_),
+          [&](Cell*& c, bool last_pass) noexcept {
+            return pop_local(w, c) || pop_injection(w, c) || steal(w, c) || (last_pass && steal_lifo(w, c));
+          },
+          [&]() noexcept { return injection_.maybe_nonempty(); });
+    }
+
+    const Parts parts_;
+    const bool count_local_;  // local queues hold work thieves may take (steal on)
+    const uint32_t search_limit_;
+    std::vector<WorkerState*> workers_;
+    std::vector<Local*> queues_;
+    Injection injection_;
+    IdleWorkers idle_;
+  };
+};
+
+}  // namespace actorlab::sched
