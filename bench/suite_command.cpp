@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "bench/input_files.hpp"
 #include "bench/runner.hpp"
 #include "bench/suite_file.hpp"
 #include "core/alloc.hpp"
@@ -56,11 +57,17 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
     return kExitUsage;
   }
   RunPlan plan;
+  plan.out_path = cli.out_path.empty() ? default_out_path(suite.name) : cli.out_path;
+  try {
+    check_output_path(plan.out_path, "--out");  // before the first run, so no result is lost to a bad path
+  } catch (const core::ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+    return kExitUsage;
+  }
   plan.workloads = std::move(suite.workloads);
   plan.configs = std::move(suite.configs);
   plan.repetitions = cli.repetitions > 0 ? cli.repetitions : suite.repetitions;
   plan.warmup = cli.warmup >= 0 ? cli.warmup : suite.warmup;
-  plan.out_path = cli.out_path.empty() ? default_out_path(suite.name) : cli.out_path;
   plan.command_line = command_line;
   plan.program = kProgram;
   plan.extra_context = {{"actorlab_suite", suite.name},
