@@ -19,6 +19,7 @@ struct LabeledConfig {
   std::string label;  // "policy:skynet-classic/threads:2[/knob:value…]"
   std::string policy_name;  // as the user wrote it (policy or preset)
   core::Config config;
+  std::map<std::string, std::string> knobs;  // the explicit knobs in the label (policy and threads aside)
 };
 
 struct BenchOptions {

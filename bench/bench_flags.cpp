@@ -157,6 +157,7 @@ LabeledConfig make_labeled(const std::string& policy, int threads, const std::ma
     if (it == knobs.end()) continue;
     knob.set(c, it->second);
     lc.label += "/" + knob.name + ":" + it->second;
+    lc.knobs[knob.name] = it->second;
   }
   sched::validate_knobs(c);
   return lc;

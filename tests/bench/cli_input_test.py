@@ -84,6 +84,9 @@ def main():
             (["suite", big_suite], "suite file"),
             (["suite", good_suite, "--repetitions=0"], "--repetitions"),
             (["suite", good_suite, "--out=" + outdir], "--out"),
+            (["suite", good_suite, "--policy=steal"], "policy"),
+            (["suite", good_suite, "--spin=nan"], "spin"),
+            (["suite", good_suite, "--threads=1,2"], "threads"),
             (["ablate", "--from=skynet", "--to=nope", "--workload=pingpong"], "policy"),
             (["ablate", "--from=skynet", "--to=steal", "--count=0"], "count"),
             (["ablate", "--from=skynet", "--to=steal", "--threads=1,2"], "threads"),
@@ -161,6 +164,17 @@ def main():
         context = data["context"]["actorlab_configs"][0]
         if context.get("idle_timeout_ns") != 2_500_000_000 or context.get("uring_buffers") != 2048:
             fail(f"context lacks the effective knobs: {context}")
+
+        # A knob on the suite command line overrides every configuration and joins the name.
+        res = os.path.join(tmp, "suite.json")
+        r = subprocess.run([actorlab, "suite", good_suite, "--spin=0", "--threads=1", "--out=" + res],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0:
+            fail(f"suite with overrides: exit {r.returncode}: {r.stderr[-1000:]}")
+        with open(res) as f:
+            names = {b["name"] for b in json.load(f)["benchmarks"]}
+        if "pingpong/policy:skynet/threads:1/spin:0" not in names:
+            fail(f"suite override not in the name: {names}")
 
         # ablate on tiny counts: every step runs, bench's JSON with the steps in the context.
         res = os.path.join(tmp, "ablate", "a.json")

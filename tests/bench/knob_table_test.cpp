@@ -142,6 +142,20 @@ TEST(KnobTable, GivenKnobJoinsTheNameAndTheSuiteAcceptsIt) {
   }
 }
 
+// core::Config::validate guards direct users of Config (tests, examples);
+// the table is what users meet, so core must accept the table's whole range.
+TEST(KnobTable, CoreAcceptsTheTablesWholeRange) {
+  for (const auto& k : sched::knobs()) {
+    if (k.kind != KnobKind::kCount && k.kind != KnobKind::kNanos && k.kind != KnobKind::kSeconds) continue;
+    for (const uint64_t v : {k.min, k.max}) {
+      const std::string text = k.kind == KnobKind::kSeconds ? sched::seconds_text(v) : std::to_string(v);
+      core::Config c;
+      sched::set_knob(c, k.name, text);
+      EXPECT_NO_THROW(sched::validate_knobs(c)) << k.name << "=" << text;
+    }
+  }
+}
+
 TEST(KnobTable, MaxActorsJoinsTheName) {
   BenchFlags flags;
   set_flag(flags, "max-actors", "100000");
