@@ -1,38 +1,64 @@
 // bench_cli.cpp: see bench_cli.hpp.
 #include "bench/bench_cli.hpp"
 
-#include "core/alloc.hpp"
-#include "core/config.hpp"
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "sched/knobs.hpp"
 
 namespace actorlab::bench {
 
 void add_knob(CLI::App& app, BenchFlags& flags, const std::string& key, const std::string& help,
-              const std::string& default_text) {
+              const std::string& default_text, const std::string& group) {
   app.add_option_function<std::string>(
          "--" + key, [&flags, key](const std::string& v) { set_flag(flags, key, v); }, help)
       ->default_str(default_text)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // a later flag wins (scripts/bench "$@")
-      ->type_name("");
+      ->type_name("")
+      ->group(group);
+}
+
+void add_bench_setting(CLI::App& app, BenchFlags& flags, const std::string& key) {
+  for (const auto& s : bench_settings())
+    if (key == s.name) return add_knob(app, flags, key, s.help, s.default_text);
+  throw std::logic_error("add_bench_setting: no setting " + key);
 }
 
 void add_runtime_knobs(CLI::App& app, BenchFlags& flags) {
-  add_knob(app, flags, "policy", "policies or presets, comma-separated", "skynet");
-  add_knob(app, flags, "threads", "worker threads, comma-separated (1-256)", "2");
-  add_knob(app, flags, "mailbox", "mailbox kind: lockfree | spinring (overrides the preset)", "lockfree");
-  add_knob(app, flags, "runqueue", "skynet's run-queue kind: lockfree | spinlist (overrides the preset)",
-           "lockfree");
-  add_knob(app, flags, "batch", "messages per turn: weights (skynet's table) | all | N", "weights");
-  add_knob(app, flags, "spin", "empty polls before an idle worker parks", std::to_string(core::Config::kDefaultSpin));
-  add_knob(app, flags, "grace", "ns a searching worker leaves a lone queued actor to the worker that queued it",
-           std::to_string(core::Config::kDefaultGraceNs));
-  add_knob(app, flags, "pin", "bind workers to CPUs: none | cores | LIST (e.g. 0,1)", "none");
-  add_knob(app, flags, "alloc", "allocator for messages and nodes, for the whole run: mimalloc | system (glibc malloc)",
-           core::to_string(core::current_allocator()));
-  add_knob(app, flags, "max-actors", "registry capacity (1-2097152)", std::to_string(flags.max_actors));
-  add_knob(app, flags, "backend", "network backend: epoll | uring", "epoll");
-  add_knob(app, flags, "net", "who drives the backend: thread (skynet's net thread) | worker (an idle worker polls it)",
-           "thread");
-  add_knob(app, flags, "timer-tick", "timer wheel tick in ns (1000-1000000000)", std::to_string(flags.timer_tick_ns));
+  for (const auto& k : sched::knobs()) {
+    const char* group = k.scope == sched::KnobScope::kNet       ? "Network knobs"
+                        : k.scope == sched::KnobScope::kProcess ? "Process knob"
+                                                                : "Runtime knobs (preset, parts, queues)";
+    std::string help = k.help + "; " + sched::allowed_text(k);
+    if (!k.applies_to.empty()) help += " (applies to: " + k.applies_to + ")";
+    add_knob(app, flags, k.name, help, sched::default_text(k), group);
+  }
+}
+
+CLI::Validator finite_number(double min, double max, bool zero_ok) {
+  const std::string allowed = fmt::format("{}a finite number in [{}, {}]", zero_ok ? "0 or " : "", min, max);
+  return CLI::Validator(
+      [min, max, zero_ok, allowed](std::string& text) -> std::string {
+        double v = 0;
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        const bool parsed = !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
+        if (parsed && std::isfinite(v) && ((v >= min && v <= max) || (zero_ok && v == 0))) return {};
+        return fmt::format("'{}' is not valid; valid: {}", text, allowed);
+      },
+      allowed);
+}
+
+CLI::Validator non_empty() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string { return text.empty() ? "empty value; give a value" : std::string(); },
+      "not empty");
+}
+
+int exit_status(const CLI::App& app, const CLI::ParseError& e) {
+  const int code = app.exit(e);  // prints the help or the message
+  return code == 0 ? 0 : 2;
 }
 
 }  // namespace actorlab::bench

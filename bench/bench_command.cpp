@@ -5,14 +5,15 @@
 
 #include <set>
 
+#include "bench/input_files.hpp"
 #include "bench/runner.hpp"
 #include "bench/workload.hpp"
 
 namespace actorlab::bench {
 
-int run_bench(const BenchOptions& options) {
-  RunPlan plan;
-  plan.workloads.reserve(options.workloads.size());
+std::vector<PlannedWorkload> plan_workloads(const BenchOptions& options) {
+  std::vector<PlannedWorkload> out;
+  out.reserve(options.workloads.size());
   std::set<std::string> used;
   for (const auto& name : options.workloads) {
     PlannedWorkload pw;
@@ -25,13 +26,24 @@ int run_bench(const BenchOptions& options) {
       pw.params.values[spec.name] = it->second;
       used.insert(spec.name);
     }
-    validate_params(*pw.workload, pw.params);
+    try {
+      validate_params(*pw.workload, pw.params);
+    } catch (const core::ConfigError& e) {
+      throw core::ConfigError(std::string(e.what()) + " (workload " + name + ")");
+    }
     pw.name = planned_name(*pw.workload, pw.params);
-    plan.workloads.push_back(std::move(pw));
+    out.push_back(std::move(pw));
   }
   for (const auto& [key, value] : options.params)
     if (!used.count(key))
       throw core::ConfigError("param: no chosen workload takes '" + key + "' (see `actorlab list`)");
+  return out;
+}
+
+int run_bench(const BenchOptions& options) {
+  RunPlan plan;
+  plan.workloads = plan_workloads(options);
+  check_output_path(options.out_path, "--out");
   plan.configs = options.configs;
   plan.repetitions = options.repetitions;
   plan.out_path = options.out_path;

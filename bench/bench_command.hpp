@@ -1,6 +1,9 @@
 // bench_command.hpp: `actorlab bench`: runs workloads x configurations,
 // interleaved per repetition, prints a table and writes a result set
 // (through the runner shared with `actorlab suite`, bench/runner.hpp).
+// Every input is checked before the first run: workloads, count and params
+// (plan_workloads), the configurations (build_configs) and the output path.
+// Threads: main thread.
 #pragma once
 
 #include <map>
@@ -16,6 +19,7 @@ struct LabeledConfig {
   std::string label;  // "policy:skynet-classic/threads:2[/knob:value…]"
   std::string policy_name;  // as the user wrote it (policy or preset)
   core::Config config;
+  std::map<std::string, std::string> knobs;  // the explicit knobs in the label (policy and threads aside)
 };
 
 struct BenchOptions {
@@ -30,9 +34,16 @@ struct BenchOptions {
   std::string command_line;
 };
 
+struct PlannedWorkload;  // bench/runner.hpp
+
+// The workloads with their count and params, each checked (count and param
+// ranges, a param no chosen workload takes); throws core::ConfigError.
+std::vector<PlannedWorkload> plan_workloads(const BenchOptions& options);
+
 // Returns the process exit code: 0 when every run passed its self-check,
 // 1 when one failed, 130 when interrupted. Throws core::ConfigError for a
-// count a workload rejects.
+// count or param a workload rejects, or an output path that cannot be
+// written (before any run).
 int run_bench(const BenchOptions& options);
 
 }  // namespace actorlab::bench

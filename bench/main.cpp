@@ -1,8 +1,12 @@
 // main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`,
-// `actorlab suite` (bench/suite_command.hpp), and the network commands
-// `echo`, `http`, `load` (bench/net_commands.hpp).
-// Every flag is validated before anything runs; a wrong value names the
-// valid ones. Exit codes: 0 ok, 1 a run failed its self-check, 2 usage error,
+// `actorlab ablate` (bench/ablate_command.hpp), `actorlab suite`
+// (bench/suite_command.hpp), and the network commands `echo`, `http`,
+// `load` (bench/net_commands.hpp).
+// Every flag is validated before anything runs (the knob table,
+// sched/knobs.hpp, for every Config knob); a wrong value names the flag and
+// the valid ones, and `--flag=` with nothing after the '=' is refused here
+// (CLI11 would take the next argument as its value). Exit codes: 0 ok, 1 a
+// run failed its self-check, 2 bad input (nothing ran, no file written),
 // 130 interrupted by Ctrl-C (the partial result set was written).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -10,48 +14,106 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "bench/ablate_command.hpp"
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
-#include "bench/suite_command.hpp"
 #include "bench/net_commands.hpp"
+#include "bench/runner.hpp"
+#include "bench/suite_command.hpp"
 #include "bench/workload.hpp"
 #include "core/alloc.hpp"
 #include "perf/machine.hpp"
+#include "sched/knobs.hpp"
 #include "sched/select.hpp"
 
 namespace {
 
-using actorlab::bench::add_knob;
-using actorlab::bench::add_runtime_knobs;
-using actorlab::bench::BenchFlags;
+namespace bench = actorlab::bench;
+namespace sched = actorlab::sched;
+using actorlab::core::ConfigError;
 
 void print_list() {
-  auto section = [](const char* title, const std::vector<actorlab::sched::Named>& list) {
+  auto section = [](const char* title, const std::vector<sched::Named>& list) {
     std::printf("%s:\n", title);
     for (const auto& n : list) std::printf("  %-16s %s\n", n.name.c_str(), n.description.c_str());
   };
-  section("policies (--policy)", actorlab::sched::policies());
-  section("presets (--policy)", actorlab::sched::presets());
-  section("mailbox kinds (--mailbox)", actorlab::sched::mailbox_kinds());
-  section("run-queue kinds (--runqueue, skynet policy)", actorlab::sched::run_queue_kinds());
+  struct Part {
+    const char* knob;
+    const char* question;
+    const std::vector<sched::Named>& (*choices)();
+  };
+  const Part parts[] = {
+      {"placement", "where does a newly runnable actor go?", sched::placement_choices},
+      {"home", "which worker is an actor's home (placement=home)?", sched::home_choices},
+      {"lifo", "does the actor just messaged run next on this worker?", sched::lifo_choices},
+      {"steal", "what does an idle worker take from a victim?", sched::steal_choices},
+      {"idle", "how does an idle worker wait, and who wakes whom?", sched::idle_choices},
+  };
+  std::printf("parts (a policy is a composition of these; flag --KNOB, suite key KNOB):\n");
+  for (const auto& p : parts) {
+    std::printf("  --%s: %s\n", p.knob, p.question);
+    for (const auto& n : p.choices())
+      std::printf("      %-16s %s\n", n.name.c_str(), n.description.c_str());
+  }
+  std::printf("  --batch: how many messages per turn?\n      weights | all | N (default %s)\n",
+              sched::default_text(*sched::find_knob("batch")).c_str());
+  std::printf("  --mailbox, --runqueue: which data structures carry it? (kinds below)\n");
+  std::printf("presets (--policy; a preset plus flags is the preset with those parts changed):\n");
+  for (const auto& p : sched::preset_table()) {
+    std::printf("  %-16s %s\n", p.name.c_str(), p.description.c_str());
+    std::string expansion;
+    for (const auto& [knob, value] : p.knobs) expansion += (expansion.empty() ? "" : " ") + fmt::format("--{}={}", knob, value);
+    std::printf("  %-16s   = %s\n", "", expansion.c_str());
+  }
+  section("mailbox kinds (--mailbox)", sched::mailbox_kinds());
+  section("run-queue kinds (--runqueue)", sched::run_queue_kinds());
   std::printf("workloads (--workload):\n");
-  for (const auto& w : actorlab::bench::workloads()) {
+  for (const auto& w : bench::workloads()) {
     std::printf("  %-16s %s (default count %llu, unit: %s)\n", w.name.c_str(), w.description.c_str(),
                 static_cast<unsigned long long>(w.default_count), w.unit.c_str());
     for (const auto& p : w.params)
       std::printf("  %-16s   %s = %s: %s\n", "", p.name.c_str(), p.default_value.c_str(), p.description.c_str());
   }
+  std::printf("every knob, its default and what it takes: `actorlab bench --help`\n");
 }
 
-std::string default_out_path() {
+std::string default_out_path(const char* command) {
   auto machine = actorlab::perf::read_machine_info();
   char stamp[32];
   std::time_t now = std::time(nullptr);
   std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::gmtime(&now));
-  return fmt::format("results/{}/bench-{}.json", machine.host_name, stamp);
+  return fmt::format("results/{}/{}-{}.json", machine.host_name, command, stamp);
+}
+
+// "--name=" with an empty value: CLI11 would read the next argument as the
+// value ("cannot listen on --duration=1:0"). Returns the flag, or empty.
+std::string empty_value_flag(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg.size() > 3 && arg.substr(0, 2) == "--" && arg.back() == '=' && arg.find('=') == arg.size() - 1)
+      return std::string(arg.substr(0, arg.size() - 1));
+  }
+  return {};
+}
+
+std::string joined(int argc, char** argv) {
+  std::string out;
+  for (int i = 0; i < argc; ++i) out += (i ? " " : "") + std::string(argv[i]);
+  return out;
+}
+
+// Fills the bench-only settings of options from flags.
+void take_settings(const bench::BenchFlags& flags, bench::BenchOptions& options, const char* command) {
+  options.workloads = flags.workloads;
+  options.repetitions = flags.repetitions;
+  options.count = flags.count;
+  options.params = flags.params;
+  options.out_path = flags.given.count("out") ? flags.out_path : default_out_path(command);
 }
 
 }  // namespace
@@ -59,63 +121,105 @@ std::string default_out_path() {
 int main(int argc, char** argv) {
   CLI::App app{"actorlab: a lock-free actor runtime and bench harness for comparing scheduling policies"};
   app.require_subcommand(1);
-  app.add_subcommand("list", "list policies, presets, mailbox and run-queue kinds, and workloads");
+  app.add_subcommand("list", "list the scheduling parts, presets with their expansions, kinds and workloads");
 
-  BenchFlags flags;
+  bench::BenchFlags flags;
   std::string config_path;
-  CLI::App* bench = app.add_subcommand("bench", "run workloads x configurations, print a table, write JSON");
-  add_knob(*bench, flags, "workload", "workloads, comma-separated (see `actorlab list`)", "pingpong");
-  add_runtime_knobs(*bench, flags);
-  add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
-  add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
-  add_knob(*bench, flags, "param", "workload parameters KEY=VALUE, comma-separated (see `actorlab list`)", "");
-  add_knob(*bench, flags, "out", "result JSON path", "results/<host>/bench-<time>.json");
-  bench->add_option("--config", config_path,
-                    "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
-                    "flags on the command line win");
+  CLI::App* bench_cmd = app.add_subcommand("bench", "run workloads x configurations, print a table, write JSON");
+  bench::add_bench_setting(*bench_cmd, flags, "workload");
+  bench::add_runtime_knobs(*bench_cmd, flags);
+  for (const char* s : {"repetitions", "count", "param", "out"}) bench::add_bench_setting(*bench_cmd, flags, s);
+  bench_cmd->add_option("--config", config_path,
+                        "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
+                        "flags on the command line win");
 
-  actorlab::bench::SuiteCli suite_cli;
-  actorlab::bench::add_suite_command(app, suite_cli);
-  actorlab::bench::NetCommands net_commands(app);  // echo, http, load
+  bench::BenchFlags ablate_flags;
+  std::string from, to;
+  CLI::App* ablate = app.add_subcommand(
+      "ablate", "walk from one preset to another one part at a time, run every step interleaved, and print what "
+                "each step contributes (median, spread, ratio, counters)");
+  ablate->add_option("--from", from, "the preset to start from (see `actorlab list`)")->required();
+  ablate->add_option("--to", to, "the preset to walk to")->required();
+  bench::add_bench_setting(*ablate, ablate_flags, "workload");
+  bench::add_runtime_knobs(*ablate, ablate_flags);
+  for (const char* s : {"repetitions", "count", "param", "out"}) bench::add_bench_setting(*ablate, ablate_flags, s);
 
+  bench::SuiteCli suite_cli;
+  bench::add_suite_command(app, suite_cli);
+  bench::NetCommands net_commands(app);  // echo, http, load
+
+  if (const std::string flag = empty_value_flag(argc, argv); !flag.empty()) {
+    std::fprintf(stderr, "actorlab: %s: empty value; give %s=VALUE (see --help)\n", flag.c_str(), flag.c_str());
+    return bench::kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const actorlab::core::ConfigError& e) {
-    std::fprintf(stderr, "actorlab bench: %s\n", e.what());
-    return 2;
+    return bench::exit_status(app, e);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "actorlab: %s\n", e.what());
+    return bench::kExitUsage;
   }
 
   if (app.got_subcommand("list")) {
     print_list();
     return 0;
   }
-  std::string command_line;
-  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
-  if (app.got_subcommand("suite")) return actorlab::bench::run_suite_command(suite_cli, command_line);
+  const std::string command_line = joined(argc, argv);
+  if (app.got_subcommand("suite")) return bench::run_suite_command(suite_cli, command_line);
   if (auto rc = net_commands.run(command_line)) return *rc;
 
-  actorlab::bench::BenchOptions options;
-  try {
-    if (!config_path.empty()) actorlab::bench::apply_config_file(config_path, flags);
-    options.configs = actorlab::bench::build_configs(flags);
-    actorlab::bench::apply_allocator(flags);
-  } catch (const actorlab::core::ConfigError& e) {
-    std::fprintf(stderr, "actorlab bench: %s\n", e.what());
-    return 2;
+  if (ablate->parsed()) {
+    bench::AblateOptions options;
+    try {
+      for (const std::string* end : {&from, &to}) {
+        actorlab::core::Config scratch;
+        sched::set_knob(scratch, "policy", *end);  // a preset: the knob table's policy choices
+      }
+      if (ablate_flags.given.count("policy"))
+        throw ConfigError("policy: ablate walks between --from and --to; give the presets there");
+      options.from = from;
+      options.to = to;
+      options.base = ablate_flags.knobs;
+      options.base.erase("threads");
+      options.base.erase("alloc");
+      if (auto it = ablate_flags.knobs.find("threads"); it != ablate_flags.knobs.end()) {
+        const auto list = bench::split_list(it->second, "threads");
+        if (list.size() != 1) throw ConfigError("threads: ablate takes one thread count");
+        options.threads = std::stoi(list.front());
+      }
+      bench::apply_allocator(ablate_flags);
+      take_settings(ablate_flags, options.bench, "ablate");
+      options.bench.command_line = command_line;
+      return bench::run_ablate(options);
+    } catch (const ConfigError& e) {
+      std::fprintf(stderr, "actorlab ablate: %s\n", e.what());
+      return bench::kExitUsage;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "actorlab ablate: %s\n", e.what());
+      return bench::kExitFailed;
+    }
   }
-  options.workloads = flags.workloads;
-  options.repetitions = flags.repetitions;
-  options.count = flags.count;
-  options.params = flags.params;
-  options.out_path = flags.out_path.empty() ? default_out_path() : flags.out_path;
-  if (!config_path.empty()) options.command_line = "config " + config_path + ": ";
-  for (int i = 0; i < argc; ++i) options.command_line += (i ? " " : "") + std::string(argv[i]);
+
+  bench::BenchOptions options;
   try {
-    return actorlab::bench::run_bench(options);
+    if (!config_path.empty()) bench::apply_config_file(config_path, flags);
+    options.configs = bench::build_configs(flags);
+    bench::apply_allocator(flags);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "actorlab bench: %s\n", e.what());
+    return bench::kExitUsage;
+  }
+  take_settings(flags, options, "bench");
+  if (!config_path.empty()) options.command_line = "config " + config_path + ": ";
+  options.command_line += command_line;
+  try {
+    return bench::run_bench(options);
+  } catch (const ConfigError& e) {
+    std::fprintf(stderr, "actorlab bench: %s\n", e.what());
+    return bench::kExitUsage;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "actorlab bench: %s\n", e.what());
-    return 2;
+    return bench::kExitFailed;
   }
 }

@@ -20,6 +20,7 @@
 
 #include "bench/bench_cli.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/input_files.hpp"
 #include "bench/net_load.hpp"
 #include "bench/net_services.hpp"
 #include "io/net.hpp"
@@ -48,12 +49,13 @@ namespace {
 
 void add_server_options(CLI::App& cmd, BenchFlags& flags, NetServiceOptions& options, double& duration_s) {
   add_runtime_knobs(cmd, flags);
-  cmd.add_option("--host", options.host, "address to listen on")->default_str(options.host);
+  cmd.add_option("--host", options.host, "address to listen on")->default_str(options.host)->check(non_empty());
   cmd.add_option("--port", options.port, "port to listen on (0: any free port, printed at start)")
-      ->default_str("0");
-  cmd.add_option("--duration", duration_s, "stop after this many seconds (0: run until SIGINT/SIGTERM)")
       ->default_str("0")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 65535));
+  cmd.add_option("--duration", duration_s, "stop after this many seconds (0: run until SIGINT/SIGTERM; at most a week)")
+      ->default_str("0")
+      ->check(finite_number(0.001, 604800, true));
 }
 
 // Runs echo or http: returns the exit code.
@@ -145,6 +147,14 @@ int run_load_command(const LoadOptions& options, const std::string& out_path, co
     std::fprintf(stderr, "actorlab load: %s\n", bad->c_str());
     return 2;
   }
+  if (!out_path.empty()) {
+    try {
+      check_output_path(out_path, "--out");  // before the run, not after it
+    } catch (const core::ConfigError& e) {
+      std::fprintf(stderr, "actorlab load: %s\n", e.what());
+      return 2;
+    }
+  }
   LoadResult r = run_load(options);
   const double per_msg_ns = r.measured ? static_cast<double>(r.window_ns) / static_cast<double>(r.measured) : 0.0;
   std::printf("%s: %s\n", load_name(options).c_str(), r.ok ? "ok" : ("FAILED: " + r.error).c_str());
@@ -205,7 +215,8 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
       ->check(CLI::IsMember({"length", "raw"}));
   s.echo->add_option("--max-frame", s.echo_options.max_frame,
                      "largest payload a frame may announce; a bigger one closes the connection (counted)")
-      ->default_str(std::to_string(io::kDefaultMaxFrameBytes));
+      ->default_str(std::to_string(io::kDefaultMaxFrameBytes))
+      ->check(CLI::Range(1u, 1u << 30));
 
   s.http = app.add_subcommand("http", "HTTP/1.1 \"hello, world\" server with keep-alive until SIGINT/SIGTERM "
                                       "(for wrk); prints its counters at the end");
@@ -216,20 +227,35 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   s.load = app.add_subcommand("load", "load generator for `actorlab echo` (length framing): N connections, "
                                       "closed loop or a fixed rate; verifies every echoed byte; prints throughput "
                                       "and latency percentiles, writes JSON with --out");
-  s.load->add_option("--host", o.host, "echo server address")->default_str(o.host);
-  s.load->add_option("--port", o.port, "echo server port")->required();
-  s.load->add_option("--connections", o.connections, "TCP connections")->default_str("100");
-  s.load->add_option("--size", o.size, "payload bytes per message (plus the 4-byte header)")->default_str("64");
+  // Ranges: what one client machine can mean (guessed bounds; a value past
+  // them is a typo, and inf/nan would reach a double-to-integer conversion).
+  s.load->add_option("--host", o.host, "echo server address")->default_str(o.host)->check(non_empty());
+  s.load->add_option("--port", o.port, "echo server port")->required()->check(CLI::Range(1, 65535));
+  s.load->add_option("--connections", o.connections, "TCP connections")
+      ->default_str("100")
+      ->check(CLI::Range(1, 1'000'000));
+  s.load->add_option("--size", o.size, "payload bytes per message (plus the 4-byte header)")
+      ->default_str("64")
+      ->check(CLI::Range(0u, 1u << 30));
   s.load->add_option("--rate", o.rate,
                      "open loop: messages per second over all connections, latency from the intended send time; "
                      "0: closed loop (each connection sends its next message when the echo is back)")
-      ->default_str("0");
-  s.load->add_option("--duration", o.duration_s, "seconds measured (after the warm-up)")->default_str("10");
-  s.load->add_option("--warmup", o.warmup_s, "seconds of load before measuring")->default_str("1");
-  s.load->add_option("--threads", o.threads, "client threads, each with its own epoll loop")->default_str("1");
+      ->default_str("0")
+      ->check(finite_number(1, 1e9, true));
+  s.load->add_option("--duration", o.duration_s, "seconds measured (after the warm-up)")
+      ->default_str("10")
+      ->check(finite_number(0.001, 604800));
+  s.load->add_option("--warmup", o.warmup_s, "seconds of load before measuring")
+      ->default_str("1")
+      ->check(finite_number(0, 604800));
+  s.load->add_option("--threads", o.threads, "client threads, each with its own epoll loop")
+      ->default_str("1")
+      ->check(CLI::Range(1, 1024));
   s.load->add_option("--drain", o.drain_s, "seconds the echoes still in flight may take after the run")
-      ->default_str("5");
-  s.load->add_option("--out", s.load_out, "write the result as JSON (Google Benchmark schema) to this path");
+      ->default_str("5")
+      ->check(finite_number(0, 3600));
+  s.load->add_option("--out", s.load_out, "write the result as JSON (Google Benchmark schema) to this path")
+      ->check(non_empty());
 }
 
 NetCommands::~NetCommands() = default;

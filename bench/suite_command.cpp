@@ -5,7 +5,10 @@
 
 #include <cstdio>
 #include <ctime>
+#include <set>
 
+#include "bench/bench_cli.hpp"
+#include "bench/input_files.hpp"
 #include "bench/runner.hpp"
 #include "bench/suite_file.hpp"
 #include "core/alloc.hpp"
@@ -15,6 +18,31 @@ namespace actorlab::bench {
 namespace {
 
 constexpr const char* kProgram = "actorlab suite";
+
+// The command line's knobs over every configuration of the file; throws
+// core::ConfigError for a refused or impossible override.
+void apply_overrides(const BenchFlags& overrides, Suite& suite) {
+  if (overrides.knobs.empty()) return;
+  if (overrides.knobs.count("policy"))
+    throw core::ConfigError("policy: a suite's policies are its [matrix] and [[config]] tables; edit the file");
+  int threads = 0;
+  if (auto it = overrides.knobs.find("threads"); it != overrides.knobs.end()) {
+    const auto list = split_list(it->second, "threads");
+    if (list.size() != 1) throw core::ConfigError("threads: a suite override takes one thread count");
+    threads = static_cast<int>(core::parse_unsigned(list.front(), 1, core::Config::kMaxThreads, "threads"));
+  }
+  if (auto it = overrides.knobs.find("alloc"); it != overrides.knobs.end()) suite.alloc = it->second;
+  std::set<std::string> labels;
+  for (auto& lc : suite.configs) {
+    auto knobs = lc.knobs;
+    for (const auto& [k, v] : overrides.knobs)
+      if (k != "threads" && k != "alloc") knobs[k] = v;
+    lc = make_labeled(lc.policy_name, threads > 0 ? threads : lc.config.threads, knobs);
+    if (!labels.insert(lc.label).second)
+      throw core::ConfigError(fmt::format(
+          "the command line's knobs make two configurations of the file one ({}); drop the override", lc.label));
+  }
+}
 
 std::string default_out_path(const std::string& suite_name) {
   char stamp[32];
@@ -39,6 +67,7 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
   suite->add_option("--warmup", cli.warmup, "override the file's warm-up runs per cell (0-100)")
       ->check(CLI::Range(0, 100))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_runtime_knobs(*suite, cli.overrides);
   return suite;
 }
 
@@ -46,6 +75,7 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
   Suite suite;
   try {
     suite = load_suite(cli.file);
+    apply_overrides(cli.overrides, suite);
     if (!suite.alloc.empty()) {
       const auto kind = suite.alloc == "system" ? core::AllocatorKind::kSystem : core::AllocatorKind::kMimalloc;
       if (!core::select_allocator(kind))
@@ -56,11 +86,17 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
     return kExitUsage;
   }
   RunPlan plan;
+  plan.out_path = cli.out_path.empty() ? default_out_path(suite.name) : cli.out_path;
+  try {
+    check_output_path(plan.out_path, "--out");  // before the first run, so no result is lost to a bad path
+  } catch (const core::ConfigError& e) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
+    return kExitUsage;
+  }
   plan.workloads = std::move(suite.workloads);
   plan.configs = std::move(suite.configs);
   plan.repetitions = cli.repetitions > 0 ? cli.repetitions : suite.repetitions;
   plan.warmup = cli.warmup >= 0 ? cli.warmup : suite.warmup;
-  plan.out_path = cli.out_path.empty() ? default_out_path(suite.name) : cli.out_path;
   plan.command_line = command_line;
   plan.program = kProgram;
   plan.extra_context = {{"actorlab_suite", suite.name},

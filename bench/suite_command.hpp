@@ -1,11 +1,17 @@
 // suite_command.hpp: `actorlab suite FILE`: loads a suite file
 // (bench/suite_file.hpp) and runs it through the shared runner
 // (bench/runner.hpp). Declared here so bench/main.cpp stays small.
+// Every knob of the table is also a flag here (`--spin=0`, `--threads=4`):
+// it overrides that knob in every configuration of the file (and joins
+// their names); --alloc overrides the file's alloc; --policy is refused (a
+// suite's policies are its matrix). Threads: main thread.
 #pragma once
 
 #include <CLI/CLI.hpp>
 
 #include <string>
+
+#include "bench/bench_flags.hpp"
 
 namespace actorlab::bench {
 
@@ -14,6 +20,7 @@ struct SuiteCli {
   std::string out_path;  // empty: results/<host>/suite-<name>-<time>.json
   int repetitions = 0;   // 0: the file's
   int warmup = -1;       // -1: the file's
+  BenchFlags overrides;  // knobs given on the command line
 };
 
 // Declares the subcommand and its options on `app`.

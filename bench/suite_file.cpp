@@ -8,43 +8,26 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
+#include <cmath>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 
-#include "bench/bench_cli.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/input_files.hpp"
+#include "sched/knobs.hpp"
 
 namespace actorlab::bench {
 namespace {
 
-// The knobs a suite may set: every runtime knob of the command line
-// (bench_cli.hpp), so a knob added there is reachable from suites too;
-// except alloc, which is process-wide (a top-level key here).
-const std::vector<std::string>& suite_knobs() {
-  static const std::vector<std::string> knobs = [] {
-    CLI::App app;
-    BenchFlags flags;
-    add_runtime_knobs(app, flags);
-    std::vector<std::string> names;
-    for (const CLI::Option* option : app.get_options()) {
-      for (const auto& name : option->get_lnames())
-        if (name != "alloc" && name != "help") names.push_back(name);
-    }
-    return names;
-  }();
-  return knobs;
+// The knobs a suite may set: every knob of the table (sched/knobs.hpp)
+// except the process-wide alloc (a top-level key here).
+const sched::Knob* suite_knob(std::string_view key) {
+  const sched::Knob* k = sched::find_knob(key);
+  return k != nullptr && k->scope != sched::KnobScope::kProcess ? k : nullptr;
 }
 
-std::string knob_list() {
-  std::string out;
-  for (const auto& k : suite_knobs()) out += (out.empty() ? "" : ", ") + k;
-  return out;
-}
+std::string knob_list() { return sched::knob_names(false); }
 
 class Reader {
  public:
@@ -64,14 +47,26 @@ class Reader {
     fail(node.source(), key, fmt::format("expected a string or a whole number, got {}", type_name(node)));
   }
 
-  std::vector<std::string> scalars(const toml::node& node, std::string_view key) const {
+  // A knob's value: also a decimal number for a knob in seconds, a boolean
+  // for a true/false knob.
+  std::string knob_scalar(const toml::node& node, const sched::Knob& knob) const {
+    if (const auto* d = node.as_floating_point(); d != nullptr && knob.kind == sched::KnobKind::kSeconds) {
+      if (!std::isfinite(d->get())) fail(node.source(), knob.name, "not a finite number");
+      return fmt::format("{}", d->get());
+    }
+    if (const auto* b = node.as_boolean(); b != nullptr && knob.kind == sched::KnobKind::kBool)
+      return b->get() ? "true" : "false";
+    return scalar(node, knob.name);
+  }
+
+  std::vector<std::string> scalars(const toml::node& node, const sched::Knob& knob) const {
     std::vector<std::string> out;
     if (const auto* array = node.as_array()) {
-      if (array->empty()) fail(node.source(), key, "empty array: give at least one value");
-      for (const auto& item : *array) out.push_back(scalar(item, key));
+      if (array->empty()) fail(node.source(), knob.name, "empty array: give at least one value");
+      for (const auto& item : *array) out.push_back(knob_scalar(item, knob));
       return out;
     }
-    out.push_back(scalar(node, key));
+    out.push_back(knob_scalar(node, knob));
     return out;
   }
 
@@ -127,15 +122,13 @@ std::vector<Axis> read_axes(const Reader& in, const toml::table& table) {
     if (key == "alloc") in.fail(node.source(), key, "alloc is process-wide: set it at the top level of the suite");
     if (key == "count" || key == "repetitions" || key == "workload")
       in.fail(node.source(), key, "not a knob: count goes in [[workload]], repetitions at the top level");
-    const auto& knobs = suite_knobs();
-    if (std::find(knobs.begin(), knobs.end(), key) == knobs.end())
-      in.fail(node.source(), key, "unknown knob; valid: " + knob_list());
-    Axis axis{key, in.scalars(node, key)};
+    const sched::Knob* knob = suite_knob(key);
+    if (knob == nullptr) in.fail(node.source(), key, "unknown knob; valid: " + knob_list());
+    Axis axis{key, in.scalars(node, *knob)};
     for (const auto& value : axis.values) {
       try {
         BenchFlags alone;
-        set_flag(alone, key, value);
-        (void)build_configs(alone);
+        set_flag(alone, key, value);  // the value alone; combinations are checked in expand()
       } catch (const core::ConfigError& e) {
         in.fail(node.source(), key, e.what());
       }
@@ -293,10 +286,7 @@ Suite parse_suite(std::string_view text, const std::string& path) {
 }
 
 Suite load_suite(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw core::ConfigError(fmt::format("{}: cannot open suite file: {}", path, std::strerror(errno)));
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_suite(text, path);
+  return parse_suite(read_input_file(path, "suite file"), path);
 }
 
 }  // namespace actorlab::bench

@@ -10,9 +10,9 @@
 //   alloc = "mimalloc"           # optional, process-wide (mimalloc | system)
 //
 //   [matrix]                     # every combination of these values
-//   policy = ["skynet", "steal"] # any runtime knob (set_flag): policy, threads,
-//   threads = [1, 2]             # mailbox, runqueue, batch, spin, grace, pin,
-//   batch = "weights"            # max-actors, backend, net, timer-tick
+//   policy = ["skynet", "steal"] # any knob of the knob table (sched/knobs.hpp)
+//   threads = [1, 2]             # but alloc; a knob in seconds takes a decimal,
+//   batch = "weights"            # a true/false knob a boolean
 //
 //   [[config]]                   # more configurations, each a matrix of its own
 //   policy = "skynet-classic"
@@ -25,7 +25,8 @@
 // A knob named in a table joins the configuration's label (and so the
 // benchmark name); an explicit workload parameter joins the workload's part
 // of the name ("chameneos/creatures:10/policy:skynet/threads:2").
-// Every error is a core::ConfigError "FILE:LINE: key 'KEY': why".
+// Every error is a core::ConfigError "FILE:LINE: key 'KEY': why". A file
+// must be regular and at most 1 MiB (bench/input_files.hpp).
 // Threads: main thread; no shared state.
 #pragma once
 

@@ -113,6 +113,12 @@ const std::vector<ParamSpec>& timers_params() {
   return list;
 }
 
+void check_timers(const WorkloadParams& params) {
+  if (params.count == 0) throw core::ConfigError("count: must be at least 1");
+  (void)params.get_u64("actors", 1000, 1, core::ActorId::kMaxIndex);
+  (void)params.get_u64("delay-us", 1000, 0, 60'000'000);
+}
+
 WorkloadResult run_timers(const core::Config& config, const WorkloadParams& params) {
   WorkloadResult r;
   uint64_t actors = 0, delay_us = 0;

@@ -413,7 +413,7 @@ const std::vector<Workload>& workloads() {
       big_workload(),
       skewed_workload(),
       {"timers", "A actors (actors=1000) each re-arm a D us timeout (delay-us=1000) until N fired; timer lateness",
-       "timeout", "fire time - intended deadline (every timeout)", 500'000, run_timers, timers_params(), check_positive},
+       "timeout", "fire time - intended deadline (every timeout)", 500'000, run_timers, timers_params(), check_timers},
       echo_workload(),  // bench/workload_echo.cpp
   };
   return list;

@@ -1,4 +1,10 @@
 // config.cpp: parsing and validation of the core knobs.
+// The knob table (sched/knobs.cpp) is where users' values are checked (every
+// knob's range and choices, with the message naming the flag); validate()
+// here is the core's own guard for code that builds a Config directly (tests,
+// examples), no stricter than the table (tests/bench/knob_table_test.cpp
+// checks that the table's whole range passes it). to_json() lists every
+// field; the same test checks each knob reaches it with its effective value.
 #include "core/config.hpp"
 
 #include <fmt/format.h>
