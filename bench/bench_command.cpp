@@ -34,6 +34,7 @@ int run_bench(const BenchOptions& options) {
       throw core::ConfigError("param: no chosen workload takes '" + key + "' (see `actorlab list`)");
   plan.configs = options.configs;
   plan.repetitions = options.repetitions;
+  plan.watch = options.watch;
   plan.out_path = options.out_path;
   plan.command_line = options.command_line;
   return run_plan(plan);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/workload.hpp"
 #include "core/config.hpp"
 
 namespace actorlab::bench {
@@ -22,6 +23,7 @@ struct BenchOptions {
   std::vector<std::string> workloads;
   std::vector<LabeledConfig> configs;
   int repetitions = 5;
+  RunWatch watch;      // --stall, --run-limit
   uint64_t count = 0;  // 0: each workload's default
   // Workload extras (KEY -> VALUE); each goes to the workloads that declare
   // it, and must be declared by at least one of them.
@@ -31,7 +33,8 @@ struct BenchOptions {
 };
 
 // Returns the process exit code: 0 when every run passed its self-check,
-// 1 when one failed, 130 when interrupted. Throws core::ConfigError for a
+// 1 when one failed, 3 when none failed but one stalled or was too slow,
+// 130 when interrupted. Throws core::ConfigError for a
 // count a workload rejects.
 int run_bench(const BenchOptions& options);
 

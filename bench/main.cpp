@@ -2,8 +2,10 @@
 // `actorlab suite` (bench/suite_command.hpp), and the network commands
 // `echo`, `http`, `load` (bench/net_commands.hpp).
 // Every flag is validated before anything runs; a wrong value names the
-// valid ones. Exit codes: 0 ok, 1 a run failed its self-check, 2 usage error,
-// 130 interrupted by Ctrl-C (the partial result set was written).
+// valid ones. Exit codes: 0 ok, 1 a run failed its self-check (or had a
+// spawn refused), 2 usage error, 3 a run stalled or was too slow (and none
+// failed a check), 130 interrupted by Ctrl-C (the partial result set was
+// written).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -15,6 +17,7 @@
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/runner.hpp"
 #include "bench/suite_command.hpp"
 #include "bench/net_commands.hpp"
 #include "bench/workload.hpp"
@@ -67,6 +70,8 @@ int main(int argc, char** argv) {
   add_knob(*bench, flags, "workload", "workloads, comma-separated (see `actorlab list`)", "pingpong");
   add_runtime_knobs(*bench, flags);
   add_knob(*bench, flags, "repetitions", "runs of each cell, interleaved (1-1000)", "5");
+  actorlab::bench::RunWatch watch;
+  actorlab::bench::add_watch_flags(*bench, watch);  // --stall, --run-limit (bench/runner.hpp)
   add_knob(*bench, flags, "count", "operations per run (0: each workload's default)", "0");
   add_knob(*bench, flags, "param", "workload parameters KEY=VALUE, comma-separated (see `actorlab list`)", "");
   add_knob(*bench, flags, "out", "result JSON path", "results/<host>/bench-<time>.json");
@@ -107,6 +112,7 @@ int main(int argc, char** argv) {
   }
   options.workloads = flags.workloads;
   options.repetitions = flags.repetitions;
+  options.watch = watch;
   options.count = flags.count;
   options.params = flags.params;
   options.out_path = flags.out_path.empty() ? default_out_path() : flags.out_path;

@@ -39,6 +39,7 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
   suite->add_option("--warmup", cli.warmup, "override the file's warm-up runs per cell (0-100)")
       ->check(CLI::Range(0, 100))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  add_watch_flags(*suite, cli.watch);  // --stall, --run-limit (bench/runner.hpp)
   return suite;
 }
 
@@ -60,6 +61,7 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
   plan.configs = std::move(suite.configs);
   plan.repetitions = cli.repetitions > 0 ? cli.repetitions : suite.repetitions;
   plan.warmup = cli.warmup >= 0 ? cli.warmup : suite.warmup;
+  plan.watch = cli.watch;
   plan.out_path = cli.out_path.empty() ? default_out_path(suite.name) : cli.out_path;
   plan.command_line = command_line;
   plan.program = kProgram;

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "bench/workload.hpp"
+
 namespace actorlab::bench {
 
 struct SuiteCli {
@@ -14,6 +16,7 @@ struct SuiteCli {
   std::string out_path;  // empty: results/<host>/suite-<name>-<time>.json
   int repetitions = 0;   // 0: the file's
   int warmup = -1;       // -1: the file's
+  RunWatch watch;        // --stall, --run-limit (bench-level knobs, not in suite files)
 };
 
 // Declares the subcommand and its options on `app`.
@@ -21,7 +24,8 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli);
 
 // Loads and runs the suite. Returns 0 ok, 1 a run failed its self-check,
 // 2 a bad suite file or option (the message names file, line and key),
-// 130 interrupted (the partial result set was written).
+// 3 a run stalled or was too slow (and none failed a check), 130
+// interrupted (the partial result set was written).
 int run_suite_command(const SuiteCli& cli, const std::string& command_line);
 
 }  // namespace actorlab::bench

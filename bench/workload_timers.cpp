@@ -128,7 +128,7 @@ WorkloadResult run_timers(const core::Config& config, const WorkloadParams& para
     return r;
   }
   std::unique_ptr<TimersShared> shared;
-  r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+  r = run_on_engine(config, params.watch, [&](core::Engine& engine, Probe& probe) {
     shared = std::make_unique<TimersShared>(probe, params.count, delay_us * 1000, config.threads);
     for (uint64_t i = 0; i < actors; ++i) {
       if (!engine.spawn<TimerUser>(*shared)) {
@@ -143,6 +143,7 @@ WorkloadResult run_timers(const core::Config& config, const WorkloadParams& para
     const double fired = r.counters["timers_fired"], dropped = r.counters["timers_dropped"];
     if (fired != static_cast<double>(params.count) || dropped != 0) {
       r.ok = false;
+      r.verdict = Verdict::kFailed;
       r.error = "timers: the timer service fired " + std::to_string(static_cast<uint64_t>(fired)) + " and dropped " +
                 std::to_string(static_cast<uint64_t>(dropped)) + ", expected " + std::to_string(params.count) +
                 " fired";
