@@ -178,18 +178,23 @@ void set_watch_flag(RunWatch& watch, const std::string& flag, const std::string&
 }
 
 void add_watch_flags(CLI::App& app, RunWatch& watch) {
-  app.add_option_function<std::string>(
-         "--stall", [&watch](const std::string& v) { set_watch_flag(watch, "stall", v); },
-         "seconds without a dispatched message before a run fails as stalled (0.1-3600)")
-      ->default_str("10")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("S");
-  app.add_option_function<std::string>(
-         "--run-limit", [&watch](const std::string& v) { set_watch_flag(watch, "run-limit", v); },
-         "seconds before a run that still makes progress fails as too slow (1-86400)")
-      ->default_str("600")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)
-      ->type_name("S");
+  for (const char* flag : {"stall", "run-limit"}) {
+    const bool stall = std::string(flag) == "stall";
+    app.add_option(
+           std::string("--") + flag,
+           [&watch, flag](const CLI::results_t& values) {
+             // No value (`--stall=` or `--stall` last) reaches here as "": refused.
+             set_watch_flag(watch, flag, values.empty() ? std::string() : values.back());
+             return true;
+           },
+           stall ? "seconds without a dispatched message before a run fails as stalled (0.1-3600; default 10)"
+                 : "seconds before a run that still makes progress fails as too slow (1-86400; default 600)")
+        // At most one value, so that an empty one is refused instead of taking the
+        // next argument; no default text, which CLI11 would pass for a missing value.
+        ->expected(0, 1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // a later flag wins (scripts/bench "$@")
+        ->type_name("S");
+  }
 }
 
 int run_plan(const RunPlan& plan) {

@@ -5,7 +5,8 @@ saying "a message was lost or the run stalled" (it must fail at once, exit 1,
 saying the spawn was refused and naming --max-actors, and still write its
 result set with actorlab_verdict "refused"); --stall / --run-limit taking a
 value that is not a finite number of seconds in range (exit 2 at once,
-naming the flag, no result file), for `bench` and `suite` alike.
+naming the flag and the value, never taking the next argument for an empty
+one, no result file), for `bench` and `suite` alike.
 Exit 0 pass, 1 fail."""
 import json
 import os
@@ -59,7 +60,7 @@ def main():
                 proc = run([actorlab, *command, f"--{flag}={value}", f"--out={out}"], 2)
                 if proc.returncode != 2:
                     fail(f"{command[0]} --{flag}={value!r}: exit {proc.returncode}, expected 2\n{proc.stderr[-1000:]}")
-                if f"--{flag}" not in proc.stderr or "seconds" not in proc.stderr:
+                if f"--{flag}: '{value}'" not in proc.stderr or "seconds" not in proc.stderr:
                     fail(f"{command[0]} --{flag}={value!r}: message does not name the flag:\n{proc.stderr[-1000:]}")
                 if os.path.exists(out):
                     fail(f"{command[0]} --{flag}={value!r}: wrote {out}")
