@@ -78,8 +78,8 @@ std::string progress_text(uint64_t messages, const Probe& probe) {
 
 // Spawns the registry refused (the runtime's count; the probe's flag for a
 // workload that noticed one the count does not show).
-uint64_t spawns_refused(core::Engine& engine, const Probe& probe) {
-  const uint64_t counted = engine.runtime().stats().get("spawn_failures");
+uint64_t spawns_refused(const core::RuntimeStats& stats, const Probe& probe) {
+  const uint64_t counted = stats.get("spawn_failures");
   return counted > 0 ? counted : (probe.spawn_failed.load(std::memory_order_relaxed) ? 1 : 0);
 }
 
@@ -102,7 +102,7 @@ WorkloadResult run_on_engine(const core::Config& config, const RunWatch& watch,
   WorkloadResult r;
   std::optional<int64_t> done;
   Verdict cut = Verdict::kPassed;  // kPassed: the run was not cut
-  uint64_t refused = spawns_refused(*engine, probe);
+  uint64_t refused = spawns_refused(engine->runtime().stats(), probe);
   const bool refused_in_setup = refused > 0;
   uint64_t progress = 0;
   const Clock::time_point started = Clock::now();
@@ -121,10 +121,11 @@ WorkloadResult run_on_engine(const core::Config& config, const RunWatch& watch,
         cut = Verdict::kInterrupted;
         break;
       }
-      const uint64_t now_progress = engine->runtime().stats().get("messages");
+      const core::RuntimeStats stats = engine->runtime().stats();  // one snapshot a slice
+      const uint64_t now_progress = stats.get("messages");
       const Clock::time_point now = Clock::now();
       if (now_progress != progress) progress = now_progress, last_move = now;
-      if ((refused = spawns_refused(*engine, probe)) > 0) {
+      if ((refused = spawns_refused(stats, probe)) > 0) {
         cut = Verdict::kRefused;
         break;
       }
@@ -140,7 +141,8 @@ WorkloadResult run_on_engine(const core::Config& config, const RunWatch& watch,
   r.cpu_ns = cpu_after - cpu_before;
   r.peak_rss_bytes = read_peak_rss();
   for (const auto& [name, value] : engine->stats().values) r.counters[name] = static_cast<double>(value);
-  if (done && cut == Verdict::kPassed && (refused = spawns_refused(*engine, probe)) > 0) cut = Verdict::kRefused;
+  if (done && cut == Verdict::kPassed && (refused = spawns_refused(engine->runtime().stats(), probe)) > 0)
+    cut = Verdict::kRefused;
   engine.reset();
   r.verdict = cut;
   switch (cut) {

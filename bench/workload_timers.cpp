@@ -12,13 +12,15 @@
 // Self-check: each arrival must carry the session its actor has in flight
 // (so none is lost, duplicated or foreign), none may arrive before its
 // deadline, and the timer service must count exactly `count` fired and none
-// dropped.
+// dropped. Nothing is dispatched while every actor waits for its timeout,
+// so the run's stall window (--stall) is widened to two delays + 1 s.
 // Threads: actors run on workers; each worker records into its own
 // histogram (indexed by Context::worker_index()); the actor whose arrival
 // completes the count merges them: every other record happened before its
 // fetch_add on `fired`, which that actor's acq_rel RMW reads.
 #include "bench/workload_timers.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -127,8 +129,12 @@ WorkloadResult run_timers(const core::Config& config, const WorkloadParams& para
     r.error = "timers: --count must be at least 1";
     return r;
   }
+  // A timeout longer than the stall window is a quiet wait, not a stall:
+  // the window is at least two delays plus a second.
+  RunWatch watch = params.watch;
+  watch.stall = std::max(watch.stall, std::chrono::milliseconds(2 * delay_us / 1000 + 1000));
   std::unique_ptr<TimersShared> shared;
-  r = run_on_engine(config, params.watch, [&](core::Engine& engine, Probe& probe) {
+  r = run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
     shared = std::make_unique<TimersShared>(probe, params.count, delay_us * 1000, config.threads);
     for (uint64_t i = 0; i < actors; ++i) {
       if (!engine.spawn<TimerUser>(*shared)) {
