@@ -46,6 +46,7 @@ int run_bench(const BenchOptions& options) {
   check_output_path(options.out_path, "--out");
   plan.configs = options.configs;
   plan.repetitions = options.repetitions;
+  plan.watch = options.watch;
   plan.out_path = options.out_path;
   plan.command_line = options.command_line;
   return run_plan(plan);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/workload.hpp"
 #include "core/config.hpp"
 
 namespace actorlab::bench {
@@ -26,6 +27,7 @@ struct BenchOptions {
   std::vector<std::string> workloads;
   std::vector<LabeledConfig> configs;
   int repetitions = 5;
+  RunWatch watch;      // --stall, --run-limit
   uint64_t count = 0;  // 0: each workload's default
   // Workload extras (KEY -> VALUE); each goes to the workloads that declare
   // it, and must be declared by at least one of them.
@@ -41,9 +43,9 @@ struct PlannedWorkload;  // bench/runner.hpp
 std::vector<PlannedWorkload> plan_workloads(const BenchOptions& options);
 
 // Returns the process exit code: 0 when every run passed its self-check,
-// 1 when one failed, 130 when interrupted. Throws core::ConfigError for a
-// count or param a workload rejects, or an output path that cannot be
-// written (before any run).
+// 1 when one failed, 3 when none failed but one stalled or was too slow,
+// 130 when interrupted. Throws core::ConfigError for a count or param a
+// workload rejects, or an output path that cannot be written (before any run).
 int run_bench(const BenchOptions& options);
 
 }  // namespace actorlab::bench

@@ -105,8 +105,30 @@ std::vector<CompetingProcess> competing_processes(const std::string& proc_root, 
 }
 
 std::vector<std::string> hygiene_warnings(const perf::MachineInfo& machine) {
+  return hygiene_warnings(machine.load_avg[0], machine.num_cpus);
+}
+
+HygieneSample take_hygiene_sample() {
+  HygieneSample sample;
+  std::ifstream("/proc/loadavg") >> sample.load_1min;
+  sample.cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  sample.warnings = hygiene_warnings(sample.load_1min, sample.cpus);
+  return sample;
+}
+
+nlohmann::json to_json(const HygieneSample& sample) {
+  return {{"load_1min", sample.load_1min}, {"cpus", sample.cpus}, {"warnings", sample.warnings}};
+}
+
+std::string describe(const HygieneSample& sample) {
+  std::string out = fmt::format("load {:.2f} on {} CPUs", sample.load_1min, sample.cpus);
+  for (const auto& w : sample.warnings) out += "; " + w;
+  return out;
+}
+
+std::vector<std::string> hygiene_warnings(double load_1min, int cpus) {
   std::vector<std::string> out;
-  if (auto w = load_warning(machine.load_avg[0], machine.num_cpus)) out.push_back(*w);
+  if (auto w = load_warning(load_1min, cpus)) out.push_back(*w);
   std::map<std::string, std::vector<CompetingProcess>> by_kind;
   for (auto& p : competing_processes("/proc", static_cast<int>(::getpid()))) by_kind[p.kind].push_back(std::move(p));
   for (const auto& [kind, list] : by_kind) {

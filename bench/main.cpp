@@ -6,8 +6,9 @@
 // sched/knobs.hpp, for every Config knob); a wrong value names the flag and
 // the valid ones, and `--flag=` with nothing after the '=' is refused here
 // (CLI11 would take the next argument as its value). Exit codes: 0 ok, 1 a
-// run failed its self-check, 2 bad input (nothing ran, no file written),
-// 130 interrupted by Ctrl-C (the partial result set was written).
+// run failed its self-check (or had a spawn refused), 2 bad input (nothing ran, no file written),
+// 3 a run stalled or was too slow (and none failed a check), 130
+// interrupted by Ctrl-C (the partial result set was written).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -21,6 +22,8 @@
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/runner.hpp"
+#include "bench/suite_command.hpp"
 #include "bench/net_commands.hpp"
 #include "bench/runner.hpp"
 #include "bench/suite_command.hpp"
@@ -128,6 +131,8 @@ int main(int argc, char** argv) {
   CLI::App* bench_cmd = app.add_subcommand("bench", "run workloads x configurations, print a table, write JSON");
   bench::add_bench_setting(*bench_cmd, flags, "workload");
   bench::add_runtime_knobs(*bench_cmd, flags);
+  bench::RunWatch watch;
+  bench::add_watch_flags(*bench_cmd, watch);  // --stall, --run-limit (bench/runner.hpp)
   for (const char* s : {"repetitions", "count", "param", "out"}) bench::add_bench_setting(*bench_cmd, flags, s);
   bench_cmd->add_option("--config", config_path,
                         "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
@@ -202,6 +207,7 @@ int main(int argc, char** argv) {
   }
 
   bench::BenchOptions options;
+  options.watch = watch;
   try {
     if (!config_path.empty()) bench::apply_config_file(config_path, flags);
     options.configs = bench::build_configs(flags);

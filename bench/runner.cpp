@@ -11,6 +11,7 @@
 #include "bench/machine_hygiene.hpp"
 #include "bench/report_table.hpp"
 #include "core/alloc.hpp"
+#include "core/config.hpp"
 #include "perf/clock.hpp"
 #include "perf/histogram.hpp"
 #include "perf/machine.hpp"
@@ -24,7 +25,34 @@ struct Cell {
   const LabeledConfig* config;
   CellStats stats;
   double last_run_s = -1.0;  // wall seconds of the last run (warm-up included), for the ETA
+  // Per successful measured run, beside stats.ns_per_op: its record in the
+  // result set and the machine right after it.
+  std::vector<std::size_t> records;
+  std::vector<HygieneSample> machine;
 };
+
+bool is_stall(Verdict v) { return v == Verdict::kStalled || v == Verdict::kTooSlow; }
+
+// Flags each cell's outliers in its stats and in the result records.
+std::size_t flag_outliers(std::vector<Cell>& cells, perf::ResultSet& results) {
+  std::size_t flagged = 0;
+  for (auto& cell : cells) {
+    const auto& values = cell.stats.ns_per_op;
+    const auto outliers = find_outliers(values);
+    if (outliers.empty()) continue;
+    const double median = perf::summarize(values).median;
+    for (std::size_t i : outliers) {
+      perf::RunRecord& rec = results.runs[cell.records[i]];
+      const double ratio = values[i] / median;
+      rec.annotations["actorlab_outlier"] = true;
+      rec.annotations["actorlab_outlier_ratio"] = ratio;
+      rec.annotations["actorlab_hygiene"] = to_json(cell.machine[i]);
+      cell.stats.outliers.push_back({rec.repetition_index, ratio, describe(cell.machine[i])});
+      ++flagged;
+    }
+  }
+  return flagged;
+}
 
 perf::RunRecord to_record(const Cell& cell, int rep, int reps, const WorkloadResult& r) {
   perf::RunRecord rec;
@@ -36,6 +64,7 @@ perf::RunRecord to_record(const Cell& cell, int rep, int reps, const WorkloadRes
   rec.real_time_ns = static_cast<double>(r.wall_ns) / ops;
   rec.cpu_time_ns = static_cast<double>(r.cpu_ns) / ops;
   if (!r.ok) rec.error_message = r.error;
+  rec.annotations["actorlab_verdict"] = to_string(r.verdict);
   const double wall_s = static_cast<double>(r.wall_ns) * 1e-9;
   if (wall_s > 0) {
     rec.counters["ops_per_second"] = ops / wall_s;
@@ -114,6 +143,9 @@ nlohmann::json plan_context(const RunPlan& plan) {
           {"actorlab_workload_counts", counts},
           {"actorlab_repetitions", plan.repetitions},
           {"actorlab_warmup", plan.warmup},
+          {"actorlab_stall_s", std::chrono::duration<double>(plan.watch.stall).count()},
+          {"actorlab_run_limit_s", std::chrono::duration<double>(plan.watch.run_limit).count()},
+          {"actorlab_outlier_factor", kOutlierFactor},
           {"actorlab_order", "interleaved per repetition"},
           {"actorlab_allocator", core::to_string(core::current_allocator())},
           {"actorlab_command", plan.command_line}};
@@ -127,11 +159,49 @@ std::string planned_name(const Workload& workload, const WorkloadParams& params)
   return name;
 }
 
+void set_watch_flag(RunWatch& watch, const std::string& flag, const std::string& text) {
+  const bool stall = flag == "stall";
+  const double min = stall ? 0.1 : 1.0, max = stall ? 3600.0 : 86400.0;
+  double value = 0;
+  std::size_t used = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  // !(a <= v && v <= b) also refuses nan; stod refuses "" and accepts "inf", caught here.
+  if (text.empty() || used != text.size() || !(min <= value && value <= max))
+    throw core::ConfigError(fmt::format("--{}: '{}' is not allowed; give seconds, a number from {} to {}", flag,
+                                        text, min, max));
+  const auto ms = std::chrono::milliseconds(static_cast<int64_t>(value * 1000.0 + 0.5));
+  (stall ? watch.stall : watch.run_limit) = ms;
+}
+
+void add_watch_flags(CLI::App& app, RunWatch& watch) {
+  for (const char* flag : {"stall", "run-limit"}) {
+    const bool stall = std::string(flag) == "stall";
+    app.add_option(
+           std::string("--") + flag,
+           [&watch, flag](const CLI::results_t& values) {
+             // No value (`--stall=` or `--stall` last) reaches here as "": refused.
+             set_watch_flag(watch, flag, values.empty() ? std::string() : values.back());
+             return true;
+           },
+           stall ? "seconds without a dispatched message before a run fails as stalled (0.1-3600; default 10)"
+                 : "seconds before a run that still makes progress fails as too slow (1-86400; default 600)")
+        // At most one value, so that an empty one is refused instead of taking the
+        // next argument; no default text, which CLI11 would pass for a missing value.
+        ->expected(0, 1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast)  // a later flag wins (scripts/bench "$@")
+        ->type_name("S");
+  }
+}
+
 int run_plan(const RunPlan& plan) {
   std::vector<Cell> cells;
   for (const auto& pw : plan.workloads) {
     for (const auto& lc : plan.configs) {
-      Cell cell{&pw, &lc, {}, -1.0};
+      Cell cell{&pw, &lc, {}, -1.0, {}, {}};
       cell.stats.name = pw.name + "/" + lc.label;
       cell.stats.group = pw.name;
       cell.stats.policy_name = lc.policy_name;
@@ -147,11 +217,13 @@ int run_plan(const RunPlan& plan) {
   results.extra_context["actorlab_warnings"] = warnings;
 
   InterruptScope interrupt_scope;
+  perf::Stopwatch plan_clock;  // actorlab_elapsed_s: scripts/estimate's basis next time
   const int passes = plan.warmup + plan.repetitions;
   const std::size_t total = cells.size() * static_cast<std::size_t>(passes);
   std::size_t done = 0;
   std::size_t measured = 0;
-  int failures = 0;
+  int failures = 0;  // failed a check or refused
+  int stalls = 0;    // stalled or too slow
   bool interrupted = false;
   for (int pass = 0; pass < passes && !interrupted; ++pass) {
     const bool warmup = pass < plan.warmup;
@@ -167,11 +239,13 @@ int run_plan(const RunPlan& plan) {
       std::fprintf(stderr, "[%zu/%zu] %s %s (eta %s) ...", done + 1, total, cell.stats.name.c_str(), what.c_str(),
                    human_duration(eta_seconds(cells, i, passes - pass - 1)).c_str());
       std::fflush(stderr);
+      WorkloadParams params = cell.planned->params;
+      params.watch = plan.watch;
       perf::Stopwatch clock;
-      WorkloadResult r = cell.planned->workload->run(cell.config->config, cell.planned->params);
+      WorkloadResult r = cell.planned->workload->run(cell.config->config, params);
       cell.last_run_s = clock.elapsed_s();
       ++done;
-      if (!r.ok && r.error == "interrupted") {
+      if (r.verdict == Verdict::kInterrupted) {
         std::fprintf(stderr, " interrupted (not recorded)\n");
         interrupted = true;
         break;
@@ -179,14 +253,20 @@ int run_plan(const RunPlan& plan) {
       if (r.ok) {
         std::fprintf(stderr, " %s/op\n", human_ns(static_cast<double>(r.wall_ns) / static_cast<double>(r.operations)).c_str());
       } else {
-        ++failures;
+        ++(is_stall(r.verdict) ? stalls : failures);
         std::fprintf(stderr, " FAILED: %s\n", r.error.c_str());
       }
       if (warmup) continue;
       ++cell.stats.runs;
       ++measured;
-      if (r.ok) record_success(cell.stats, r);
-      else ++cell.stats.failures;
+      if (r.ok) {
+        record_success(cell.stats, r);
+        cell.records.push_back(results.runs.size());
+        cell.machine.push_back(take_hygiene_sample());
+      } else {
+        ++cell.stats.failures;
+        if (is_stall(r.verdict)) ++cell.stats.stalls;
+      }
       results.runs.push_back(to_record(cell, rep, plan.repetitions, r));
     }
   }
@@ -194,6 +274,9 @@ int run_plan(const RunPlan& plan) {
   results.extra_context["actorlab_partial"] = interrupted;
   results.extra_context["actorlab_runs_done"] = measured;
   results.extra_context["actorlab_runs_planned"] = cells.size() * static_cast<std::size_t>(plan.repetitions);
+  results.extra_context["actorlab_outliers"] = flag_outliers(cells, results);
+  results.extra_context["actorlab_elapsed_s"] = plan_clock.elapsed_s();
+  results.extra_context["actorlab_runs_total"] = done;  // warm-up runs included
 
   std::vector<CellStats> stats;
   for (const auto& c : cells) stats.push_back(c.stats);
@@ -203,13 +286,18 @@ int run_plan(const RunPlan& plan) {
     std::printf("wrote %s%s\n", plan.out_path.c_str(), interrupted ? " (partial: interrupted)" : "");
   }
   if (failures > 0)
-    std::fprintf(stderr, "%s: %d run(s) failed their self-check\n", plan.program.c_str(), failures);
+    std::fprintf(stderr, "%s: %d run(s) failed their self-check or had a spawn refused\n", plan.program.c_str(),
+                 failures);
+  if (stalls > 0)
+    std::fprintf(stderr, "%s: %d run(s) stalled (no progress for %.1f s, --stall) or were too slow (--run-limit)\n",
+                 plan.program.c_str(), stalls, std::chrono::duration<double>(plan.watch.stall).count());
   if (interrupted) {
     std::fprintf(stderr, "%s: interrupted after %zu of %zu measured runs; the result set is marked partial\n",
                  plan.program.c_str(), measured, cells.size() * static_cast<std::size_t>(plan.repetitions));
     return kExitInterrupted;
   }
-  return failures > 0 ? kExitFailed : kExitOk;
+  if (failures > 0) return kExitFailed;
+  return stalls > 0 ? kExitStalled : kExitOk;
 }
 
 }  // namespace actorlab::bench

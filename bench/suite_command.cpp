@@ -68,6 +68,7 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
       ->check(CLI::Range(0, 100))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   add_runtime_knobs(*suite, cli.overrides);
+  add_watch_flags(*suite, cli.watch);  // --stall, --run-limit (bench/runner.hpp)
   return suite;
 }
 
@@ -97,6 +98,7 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
   plan.configs = std::move(suite.configs);
   plan.repetitions = cli.repetitions > 0 ? cli.repetitions : suite.repetitions;
   plan.warmup = cli.warmup >= 0 ? cli.warmup : suite.warmup;
+  plan.watch = cli.watch;
   plan.command_line = command_line;
   plan.program = kProgram;
   plan.extra_context = {{"actorlab_suite", suite.name},

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "bench/bench_flags.hpp"
+#include "bench/workload.hpp"
 
 namespace actorlab::bench {
 
@@ -21,6 +22,7 @@ struct SuiteCli {
   int repetitions = 0;   // 0: the file's
   int warmup = -1;       // -1: the file's
   BenchFlags overrides;  // knobs given on the command line
+  RunWatch watch;        // --stall, --run-limit (bench-level knobs, not in suite files)
 };
 
 // Declares the subcommand and its options on `app`.
@@ -28,7 +30,8 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli);
 
 // Loads and runs the suite. Returns 0 ok, 1 a run failed its self-check,
 // 2 a bad suite file or option (the message names file, line and key),
-// 130 interrupted (the partial result set was written).
+// 3 a run stalled or was too slow (and none failed a check), 130
+// interrupted (the partial result set was written).
 int run_suite_command(const SuiteCli& cli, const std::string& command_line);
 
 }  // namespace actorlab::bench

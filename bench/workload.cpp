@@ -1,11 +1,24 @@
 // workload.cpp: the parts of workload.hpp that are not the catalogue:
-// WorkloadParams' getters, parameter validation and lookup by name.
+// verdict names, WorkloadParams' getters, parameter validation and lookup
+// by name.
 // Threads: main thread (start-up); no shared state.
 #include "bench/workload.hpp"
 
 #include "core/config.hpp"
 
 namespace actorlab::bench {
+
+const char* to_string(Verdict v) noexcept {
+  switch (v) {
+    case Verdict::kPassed: return "passed";
+    case Verdict::kFailed: return "failed";
+    case Verdict::kRefused: return "refused";
+    case Verdict::kStalled: return "stalled";
+    case Verdict::kTooSlow: return "too slow";
+    case Verdict::kInterrupted: return "interrupted";
+  }
+  return "unknown";
+}
 
 uint64_t WorkloadParams::get_u64(const std::string& key, uint64_t fallback, uint64_t min, uint64_t max) const {
   auto it = values.find(key);

@@ -1,6 +1,14 @@
 // workload.hpp: a bench scenario that runs on a fresh engine and checks its
 // own result (a lost or duplicated message fails the run).
 //
+// How a run ends (WorkloadResult::verdict): it passed; it failed its
+// self-check; its set-up was refused (a spawn or send the workload needs was
+// refused: reported at once, not after a time-out); it stalled (no message
+// was dispatched for RunWatch::stall: a lost message or a stuck worker); it
+// was too slow (still making progress when RunWatch::run_limit ran out); or
+// it was interrupted (Ctrl-C). The harness watches progress, not time, so a
+// slow run that keeps moving is never reported as lost.
+//
 // A workload reports `operations` (round trips, messages, actors: its unit)
 // and the wall time measured by its own actors from the first to the last
 // operation, so engine start-up and shutdown are not counted. Latency
@@ -9,6 +17,7 @@
 // signal_done(), whose mutex orders those writes before wait_done() returns.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,9 +30,34 @@
 
 namespace actorlab::bench {
 
+enum class Verdict {
+  kPassed,
+  kFailed,       // the self-check failed (a lost, duplicated or altered message)
+  kRefused,      // set-up refused: a spawn or send the workload needs (e.g. --max-actors too small)
+  kStalled,      // no progress for RunWatch::stall
+  kTooSlow,      // still progressing when RunWatch::run_limit ran out
+  kInterrupted,  // Ctrl-C
+};
+
+// "passed", "failed", "refused", "stalled", "too slow", "interrupted".
+const char* to_string(Verdict v) noexcept;
+
+// How long the harness lets one run go: a stall window (fail when no message
+// was dispatched for this long) and an overall limit (fail as too slow).
+// Set by the runner from --stall / --run-limit; the defaults are the flags'.
+struct RunWatch {
+  // 10 s: far above any pause of a healthy run (the slowest workload step,
+  // a skynet spawn wave or an echo connect, takes well under a second).
+  std::chrono::milliseconds stall{10'000};
+  // 600 s: a cut for runs that move but would never finish in useful time
+  // (a livelock, or a machine so loaded that the figure means nothing).
+  std::chrono::milliseconds run_limit{600'000};
+};
+
 struct WorkloadResult {
-  bool ok = false;
-  std::string error;          // why the self-check failed
+  bool ok = false;            // verdict == kPassed
+  Verdict verdict = Verdict::kFailed;
+  std::string error;          // why the run did not pass
   uint64_t operations = 0;    // in `unit`
   uint64_t wall_ns = 0;       // first to last operation
   uint64_t cpu_ns = 0;        // process CPU time over the run (all threads)
@@ -39,6 +73,7 @@ struct WorkloadResult {
 struct WorkloadParams {
   uint64_t count = 0;
   std::map<std::string, std::string> values;
+  RunWatch watch;  // not a workload parameter: the harness's limits, for run_on_engine
 
   uint64_t get_u64(const std::string& key, uint64_t fallback, uint64_t min, uint64_t max) const;
   std::string get_text(const std::string& key, const std::string& fallback) const;

@@ -147,7 +147,7 @@ WorkloadResult run_big(const core::Config& config, const WorkloadParams& params)
   BigShared shared;
   shared.members.reserve(actors);
   WorkloadResult r = run_on_engine(
-      config, [&](core::Engine& engine, Probe& probe) { engine.spawn<BigSink>(probe, shared, actors, quota); });
+      config, params.watch, [&](core::Engine& engine, Probe& probe) { engine.spawn<BigSink>(probe, shared, actors, quota); });
   r.extras["actors"] = actors;
   return r;
 }

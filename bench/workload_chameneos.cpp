@@ -151,7 +151,7 @@ uint32_t creatures_of(const WorkloadParams& params) {
 
 WorkloadResult run_chameneos(const core::Config& config, const WorkloadParams& params) {
   const uint32_t creatures = creatures_of(params);
-  WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+  WorkloadResult r = run_on_engine(config, params.watch, [&](core::Engine& engine, Probe& probe) {
     const ActorId broker = engine.spawn<Broker>(probe, creatures, params.count);
     for (uint32_t i = 0; i < creatures; ++i) engine.spawn<Creature>(broker, i);
   });

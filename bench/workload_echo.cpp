@@ -9,9 +9,9 @@
 // sent something) accepted exactly `connections` connections, with no socket error, oversize frame or
 // refused send. Latency: every round trip (send to verified echo).
 // Threads: the load thread writes the Probe only before signal_done(), whose
-// mutex orders those writes before wait_done() returns; it is joined before
-// this function returns, and it never outlives the engine (its own time
-// limit is below run_on_engine's).
+// mutex orders those writes before wait_done() returns; it never outlives
+// the engine: run_on_engine joins it (Probe::after_stop) after stopping the
+// engine, which closes the server's connections so that the load gives up.
 #include "bench/workload_echo.hpp"
 
 #include <fmt/format.h>
@@ -27,8 +27,6 @@
 
 namespace actorlab::bench {
 namespace {
-
-constexpr std::chrono::seconds kEngineLimit{120};
 
 WorkloadResult run_echo(const core::Config& config, const WorkloadParams& params) {
   const uint64_t connections = params.get_u64("connections", 100, 1, 50000);
@@ -46,12 +44,16 @@ WorkloadResult run_echo(const core::Config& config, const WorkloadParams& params
   load.size = static_cast<uint32_t>(size);
   load.messages = params.count;
   load.threads = 1;
-  load.max_run_s = static_cast<double>(kEngineLimit.count()) - 20;
+  // The watch's run limit cuts the run first; this is a backstop.
+  load.max_run_s = std::chrono::duration<double>(params.watch.run_limit).count() + 10;
   std::thread load_thread;
 
   WorkloadResult r = run_on_engine(
-      config,
+      config, params.watch,
       [&](core::Engine& engine, Probe& probe) {
+        probe.after_stop = [&load_thread] {
+          if (load_thread.joinable()) load_thread.join();
+        };
         try {
           io::attach_net(engine, config);
         } catch (const core::ConfigError& e) {
@@ -81,9 +83,7 @@ WorkloadResult run_echo(const core::Config& config, const WorkloadParams& params
           probe.latency = std::move(result.latency);
           engine.runtime().signal_done(result.ok ? 0 : 1);
         });
-      },
-      kEngineLimit);
-  if (load_thread.joinable()) load_thread.join();
+      });
 
   r.extras["connections"] = static_cast<double>(connections);
   r.extras["size_bytes"] = static_cast<double>(size);
@@ -100,6 +100,7 @@ WorkloadResult run_echo(const core::Config& config, const WorkloadParams& params
       why = "server counted socket errors, oversize frames or refused sends";
     if (!why.empty()) {
       r.ok = false;
+      r.verdict = Verdict::kFailed;
       r.error = why;
     }
   }

@@ -211,7 +211,7 @@ WorkloadResult run_skewed(const core::Config& config, const WorkloadParams& para
   const uint32_t cold = cold_of(params);
   const uint64_t window = window_of(params);
   std::unique_ptr<SkewedShared> shared;
-  WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+  WorkloadResult r = run_on_engine(config, params.watch, [&](core::Engine& engine, Probe& probe) {
     shared.reset(new SkewedShared{probe, std::vector<perf::LatencyHistogram>(cold)});
     engine.spawn<Coordinator>(*shared, cold, params.count / cold, window);
   });

@@ -12,13 +12,15 @@
 // Self-check: each arrival must carry the session its actor has in flight
 // (so none is lost, duplicated or foreign), none may arrive before its
 // deadline, and the timer service must count exactly `count` fired and none
-// dropped.
+// dropped. Nothing is dispatched while every actor waits for its timeout,
+// so the run's stall window (--stall) is widened to two delays + 1 s.
 // Threads: actors run on workers; each worker records into its own
 // histogram (indexed by Context::worker_index()); the actor whose arrival
 // completes the count merges them: every other record happened before its
 // fetch_add on `fired`, which that actor's acq_rel RMW reads.
 #include "bench/workload_timers.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -133,8 +135,12 @@ WorkloadResult run_timers(const core::Config& config, const WorkloadParams& para
     r.error = "timers: --count must be at least 1";
     return r;
   }
+  // A timeout longer than the stall window is a quiet wait, not a stall:
+  // the window is at least two delays plus a second.
+  RunWatch watch = params.watch;
+  watch.stall = std::max(watch.stall, std::chrono::milliseconds(2 * delay_us / 1000 + 1000));
   std::unique_ptr<TimersShared> shared;
-  r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+  r = run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
     shared = std::make_unique<TimersShared>(probe, params.count, delay_us * 1000, config.threads);
     for (uint64_t i = 0; i < actors; ++i) {
       if (!engine.spawn<TimerUser>(*shared)) {
@@ -149,6 +155,7 @@ WorkloadResult run_timers(const core::Config& config, const WorkloadParams& para
     const double fired = r.counters["timers_fired"], dropped = r.counters["timers_dropped"];
     if (fired != static_cast<double>(params.count) || dropped != 0) {
       r.ok = false;
+      r.verdict = Verdict::kFailed;
       r.error = "timers: the timer service fired " + std::to_string(static_cast<uint64_t>(fired)) + " and dropped " +
                 std::to_string(static_cast<uint64_t>(dropped)) + ", expected " + std::to_string(params.count) +
                 " fired";

@@ -95,11 +95,12 @@ class Pinger final : public core::Actor {
   uint64_t sample_start_ns_ = 0;
 };
 
-WorkloadResult run_pingpong(const core::Config& config, uint64_t rounds) {
-  return run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+WorkloadResult run_pingpong(const core::Config& config, uint64_t rounds, const RunWatch& watch) {
+  return run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
     // Both on worker 0 where the policy binds actors (pinned); elsewhere a hint.
     ActorId ponger = engine.spawn_on<Ponger>(0);
     engine.spawn_on<Pinger>(0, probe, ponger, rounds);
+    probe.expected_messages = 2 * rounds + 2;  // pings, pongs, two starts
   });
 }
 
@@ -162,10 +163,11 @@ class FloodSender final : public core::Actor {
   uint64_t sent_ = 0;
 };
 
-WorkloadResult run_flood(const core::Config& config, uint64_t total) {
-  return run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+WorkloadResult run_flood(const core::Config& config, uint64_t total, const RunWatch& watch) {
+  return run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
     ActorId receiver = engine.spawn<FloodReceiver>(probe, total);
     engine.spawn<FloodSender>(probe, receiver, total);
+    probe.expected_messages = total + total / kFloodChunk + 2;  // data, re-queues, two starts
   });
 }
 
@@ -213,7 +215,7 @@ class SkynetNode final : public core::Actor {
   int replies_ = 0;
 };
 
-WorkloadResult run_skynet(const core::Config& config, uint64_t leaves) {
+WorkloadResult run_skynet(const core::Config& config, uint64_t leaves, const RunWatch& watch) {
   uint64_t power = 1;
   while (power < leaves) power *= 10;
   if (power != leaves) {
@@ -221,7 +223,7 @@ WorkloadResult run_skynet(const core::Config& config, uint64_t leaves) {
     r.error = "skynet: --count must be a power of 10 (got " + std::to_string(leaves) + ")";
     return r;
   }
-  WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+  WorkloadResult r = run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
     engine.spawn<SkynetNode>(probe, true, core::kNoActor, 0, leaves);
   });
   r.extras["actors"] = static_cast<double>(leaves + (leaves - 1) / 9);
@@ -280,15 +282,17 @@ class RingStarter final : public core::Actor {
   uint64_t hops_;
 };
 
-WorkloadResult run_ring(const core::Config& config, uint64_t hops) {
+WorkloadResult run_ring(const core::Config& config, uint64_t hops, const RunWatch& watch) {
   std::unique_ptr<RingShared> ring;
-  WorkloadResult r = run_on_engine(config, [&](core::Engine& engine, Probe& probe) {
+  WorkloadResult r = run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
     ring.reset(new RingShared{probe, {}, std::vector<uint64_t>(kRingSize, 0)});
     for (std::size_t i = 0; i < kRingSize; ++i) ring->members.push_back(engine.spawn<RingMember>(*ring, i));
     engine.spawn<RingStarter>(*ring, hops);
+    probe.expected_messages = hops + 1 + kRingSize + 1;  // token passes, starts
   });
   if (r.ok && r.operations != hops) {
     r.ok = false;
+    r.verdict = Verdict::kFailed;
     r.error = "ring: " + std::to_string(r.operations) + " hops counted, " + std::to_string(hops) + " sent";
   }
   return r;
@@ -357,14 +361,17 @@ class FanoutRoot final : public core::Actor {
   std::vector<ActorId> receivers_;
 };
 
-WorkloadResult run_fanout(const core::Config& config, uint64_t total) {
+WorkloadResult run_fanout(const core::Config& config, uint64_t total, const RunWatch& watch) {
   const uint64_t per = total / kFanoutWidth;
   if (per == 0) {
     WorkloadResult r;
     r.error = "fanout: --count must be at least " + std::to_string(kFanoutWidth);
     return r;
   }
-  return run_on_engine(config, [&](core::Engine& engine, Probe& probe) { engine.spawn<FanoutRoot>(probe, per); });
+  return run_on_engine(config, watch, [&](core::Engine& engine, Probe& probe) {
+    engine.spawn<FanoutRoot>(probe, per);
+    probe.expected_messages = (kFanoutWidth + 1) * per + 2 * kFanoutWidth + 1;  // rounds, re-queues, acks, starts
+  });
 }
 
 void check_skynet(const WorkloadParams& params) {
@@ -386,8 +393,10 @@ void check_positive(const WorkloadParams& params) {
 
 // Adapts a workload whose only parameter is the count.
 std::function<WorkloadResult(const core::Config&, const WorkloadParams&)> count_only(
-    WorkloadResult (*run)(const core::Config&, uint64_t)) {
-  return [run](const core::Config& config, const WorkloadParams& params) { return run(config, params.count); };
+    WorkloadResult (*run)(const core::Config&, uint64_t, const RunWatch&)) {
+  return [run](const core::Config& config, const WorkloadParams& params) {
+    return run(config, params.count, params.watch);
+  };
 }
 
 }  // namespace

@@ -113,6 +113,15 @@ void check_counter_names(const RunRecord& run) {
                                   "' clashes with a schema field");
     }
   }
+  if (!run.annotations.is_object())
+    throw std::invalid_argument("result set: the annotations of '" + run.name + "' are not an object");
+  for (const auto& [key, value] : run.annotations.items()) {
+    if (std::find(kReservedFields.begin(), kReservedFields.end(), key) != kReservedFields.end() ||
+        run.counters.count(key) != 0) {
+      throw std::invalid_argument("result set: annotation '" + key + "' of '" + run.name +
+                                  "' clashes with a schema field or a counter");
+    }
+  }
 }
 
 json iteration_entry(const NameSlot& slot, const RunRecord& run) {
@@ -128,6 +137,7 @@ json iteration_entry(const NameSlot& slot, const RunRecord& run) {
     entry["error_message"] = run.error_message;
   }
   for (const auto& [key, value] : run.counters) entry[key] = value;
+  for (const auto& [key, value] : run.annotations.items()) entry[key] = value;
   return entry;
 }
 

@@ -7,6 +7,8 @@
 // cpu_model, kernel, governor, commit and the caller's extra_context) and
 // "benchmarks": per name, its repetitions (run_type "iteration") then, when it
 // has >= 2 successful repetitions, the aggregates mean, median, stddev, cv.
+// A run's annotations (non-numeric, e.g. an outlier flag) go into its
+// iteration entry only.
 // Names are an API: compare.py matches benchmarks by exact name.
 // Threads: plain functions on caller-owned data; call after the run, never on
 // a hot path (they allocate and may throw).
@@ -35,6 +37,10 @@ struct RunRecord {
   std::map<std::string, double> counters;  // msgs_per_second, p50_ns, ...
   std::string error_message;  // non-empty: the run failed its self-check;
                               // written as error_occurred, left out of aggregates
+  // Fields of this run only, any JSON (e.g. actorlab_verdict, actorlab_outlier
+  // and the machine-hygiene sample taken after an outlier): written into the
+  // run's entry beside the counters, never aggregated. Must be an object.
+  nlohmann::json annotations = nlohmann::json::object();
 };
 
 struct ResultSet {
@@ -46,8 +52,9 @@ struct ResultSet {
   std::vector<RunRecord> runs;         // any order; repetitions may interleave
 };
 
-// Builds the document. Throws std::invalid_argument if extra_context is not
-// an object or a counter is named like a schema field ("name", "real_time"...).
+// Builds the document. Throws std::invalid_argument if extra_context or a
+// run's annotations is not an object, or a counter or annotation is named
+// like a schema field ("name", "real_time"...) or like a counter of its run.
 [[nodiscard]] nlohmann::json to_json(const ResultSet& results);
 
 // Writes to_json(results) to `path`: creates parent directories, writes a

@@ -1,9 +1,9 @@
 // tests/bench/workload_fault_test.cpp: every workload's self-check must
 // notice one lost message. The test-only fault hook (bench/
 // workload_support.hpp) drops the Nth send of a run; the run must then fail,
-// by its own check or by stalling (a lost request leaves its sender waiting;
-// the stall limit is set far above the clean run's time, so a run that merely
-// is slow cannot pass for one that noticed). Guards: a workload that counts
+// by its own check (verdict failed) or by stalling (a lost request leaves
+// its sender waiting: the progress watch of run_on_engine sees no message
+// dispatched for its stall window, 1 s here, and says "stalled"). Guards: a workload that counts
 // what it sent instead of what arrived, a check that lets a lost ack or
 // reply through, the hook dropping nothing or more than one message, and the
 // hook left armed (clean runs must pass).
@@ -67,17 +67,29 @@ TEST_P(WorkloadFault, CleanRunPassesAndALostMessageFails) {
     const auto clean_ms = static_cast<int64_t>(clock.elapsed_s() * 1000.0);
     ASSERT_TRUE(clean.ok) << name << "/" << policy << " clean run: " << clean.error;
     EXPECT_GT(clean.operations, 0U);
+    EXPECT_EQ(clean.verdict, Verdict::kPassed);
     // One send well inside the run under both policies; the very first under one
-    // (a start message). A stall counts as noticed only after 10x the clean run.
+    // (a start message). A lost message must end as failed or stalled, never
+    // as passed, refused or too slow; a stall within the window (+ slack).
+    WorkloadParams faulty_params = params;
+    faulty_params.watch.stall = std::chrono::milliseconds(1000);
     for (uint64_t nth : {uint64_t{150}, uint64_t{1}}) {
       if (nth == 1 && std::string(policy) != "skynet") continue;
-      fault_hook().arm(nth, std::chrono::milliseconds(std::max<int64_t>(250, 10 * clean_ms)));
-      const WorkloadResult faulty = workload->run(config, params);
+      fault_hook().arm(nth);
+      perf::Stopwatch faulty_clock;
+      const WorkloadResult faulty = workload->run(config, faulty_params);
+      const double faulty_s = faulty_clock.elapsed_s();
       const uint64_t dropped = fault_hook().dropped.load();
       fault_hook().disarm();
       ASSERT_EQ(dropped, 1U) << name << ": the run made fewer than " << nth << " sends";
       EXPECT_FALSE(faulty.ok) << name << "/" << policy << ": send " << nth
                               << " was dropped and the self-check did not notice";
+      EXPECT_TRUE(faulty.verdict == Verdict::kFailed || faulty.verdict == Verdict::kStalled)
+          << name << "/" << policy << ": " << to_string(faulty.verdict) << ": " << faulty.error;
+      if (faulty.verdict == Verdict::kStalled) {
+        EXPECT_NE(faulty.error.find("stalled: no message dispatched"), std::string::npos) << faulty.error;
+        EXPECT_LT(faulty_s, 1.0 + 5.0 + clean_ms / 1000.0) << name << ": the stall took too long to notice";
+      }
     }
   }
 }
@@ -92,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(All, WorkloadFault, ::testing::ValuesIn([] {
 TEST(FaultHook, InertUnlessArmed) {
   fault_hook().disarm();
   for (int i = 0; i < 1000; ++i) EXPECT_FALSE(fault_drops_this_send());
-  fault_hook().arm(3, std::chrono::milliseconds(100));
+  fault_hook().arm(3);
   EXPECT_FALSE(fault_drops_this_send());
   EXPECT_FALSE(fault_drops_this_send());
   EXPECT_TRUE(fault_drops_this_send());

@@ -2,7 +2,9 @@
 // by google/benchmark's compare.py. Guards: missing schema fields, wrong
 // aggregate values (sample vs population stddev, even-count median), counters
 // dropped from aggregates, interleaved repetitions split into two groups,
-// non-atomic or silently failing writes.
+// non-atomic or silently failing writes, a run's annotations (the outlier
+// flag and machine sample) lost, aggregated or allowed to overwrite a
+// schema field or counter.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -165,6 +167,32 @@ TEST(ResultWriter, FailedRunsAreMarkedAndNotAggregated) {
   ASSERT_NE(mean, nullptr);
   EXPECT_DOUBLE_EQ(mean->at("real_time").get<double>(), 15.0);  // (10 + 20) / 2
   EXPECT_EQ(mean->at("iterations"), 2);
+}
+
+TEST(ResultWriter, AnnotationsGoIntoTheirRunOnly) {
+  ResultSet results = make_results();
+  results.runs[1].annotations["actorlab_outlier"] = true;
+  results.runs[1].annotations["actorlab_hygiene"] = {{"load_1min", 3.5}, {"warnings", json::array({"busy"})}};
+  const json document = to_json(results);
+  int flagged = 0;
+  for (const json& entry : document.at("benchmarks")) {
+    if (!entry.contains("actorlab_outlier")) {
+      EXPECT_FALSE(entry.contains("actorlab_hygiene")) << entry.dump();
+      continue;
+    }
+    ++flagged;
+    EXPECT_EQ(entry.at("run_type"), "iteration");
+    EXPECT_EQ(entry.at("actorlab_hygiene").at("load_1min"), 3.5);
+  }
+  EXPECT_EQ(flagged, 1) << "an annotation was lost or copied into an aggregate";
+  for (const char* clash : {"real_time", "msgs_per_second"}) {
+    ResultSet bad = make_results();
+    bad.runs[0].annotations[clash] = "x";
+    EXPECT_THROW((void)to_json(bad), std::invalid_argument) << clash;
+  }
+  ResultSet not_object = make_results();
+  not_object.runs[0].annotations = json::array();
+  EXPECT_THROW((void)to_json(not_object), std::invalid_argument);
 }
 
 TEST(ResultWriter, RejectsBadInput) {
