@@ -7,6 +7,11 @@
 // in the drain at stop), returns its charge exactly once. Reading resumes
 // when the unconsumed bytes fall to half the budget (hysteresis, so a
 // steady reader does not flap between pause and resume on every message).
+// Past the pause a socket's unconsumed bytes exceed the budget by at most
+// what the backend had read already: epoll one recv (64 KiB); uring the
+// completions the kernel produced before the cancel, at most the provided-
+// buffer ring (uring_buffers x uring_buffer_size, 16 MiB by default: size
+// the ring for the bound you want, issue 8 sizes it for >= 2x connections).
 //
 // Invariants:
 //   - credit goes back only to the socket it was charged to: read_credit
