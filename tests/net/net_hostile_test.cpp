@@ -329,6 +329,44 @@ TEST_P(NetHostile, NonReadersBoundedByBudgetAndReleasedByTimeout) {
   EXPECT_GE(stats.get("net_close_timeouts") + stats.get("net_send_timeouts"), 1u);
 }
 
+// Caught: the net thread kept reading and discarding a closing socket's
+// input for as long as the client sent. Here a closing socket (its queue
+// stuck behind a client that never reads) discards at most read_budget
+// bytes more, then stops reading; the send timeout releases it later.
+TEST_P(NetHostile, ClosingSocketStopsReading) {
+  io::NetOptions options;
+  options.max_queued_bytes = 64 * 1024;
+  options.read_budget = 64 * 1024;
+  options.send_timeout_ns = 2'000'000'000;
+  NetEngine ne = make_net_engine(GetParam(), options);
+  if (!ne.engine) GTEST_SKIP() << ne.skip;
+  FloodState state;
+  const core::ActorId flooder = ne.engine->spawn<Flooder>(state, 1u);
+  ne.engine->start();
+  ASSERT_TRUE(wait_until([&] { return state.port.load() != 0; }, 5s));
+  io::UniqueFd c = client_socket();
+  const int small = 4096;
+  ::setsockopt(c.get(), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+  ASSERT_TRUE(connect_to(c.get(), state.port.load()));
+  ASSERT_TRUE(wait_until([&] { return state.refused.load() == 1; }, 20s));
+  ne.engine->send(flooder, core::Message(kPoke, 0, nullptr, 0));  // close: the socket stays closing
+  std::this_thread::sleep_for(50ms);
+  const uint64_t in_before = ne.engine->stats().get("net_bytes_in");
+  std::vector<char> data(16 * 1024, 'q');
+  std::size_t sent = 0;
+  for (int i = 0; i < 200 && sent < (4u << 20); ++i) {  // what the kernel takes, for up to ~1 s
+    const ssize_t n = ::send(c.get(), data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) sent += static_cast<std::size_t>(n); else std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_TRUE(wait_until([&] { return ne.engine->stats().get("net_closing_read_stops") == 1; }, 5s))
+      << "a closing socket read " << ne.engine->stats().get("net_bytes_in") - in_before << " bytes";
+  const uint64_t read_after_close = ne.engine->stats().get("net_bytes_in") - in_before;
+  // read_budget, plus what the backend had read before the stop took effect
+  // (epoll: one 64 KiB recv; uring: buffers already filled).
+  EXPECT_LT(read_after_close, sent) << "read everything the client sent";
+  EXPECT_TRUE(wait_until([&] { return state.closed.load() + state.errors.load() == 1; }, 10s));
+}
+
 // Caught: close() stored write_closed after an unlocked find(); when the
 // slot was freed and reused in between, the newer socket was marked
 // write-closed (all its sends kDead). The hook holds the test's close(A)
