@@ -30,8 +30,9 @@ bool NetService::drive_resumes() noexcept {
   bool any = false;
   while (SocketSlot* slot = read_credit_.pop_resume()) {
     any = true;
-    // seq_cst: the flag's Dekker partner is payload_released (read_credit.hpp).
-    if (slot->id.load(std::memory_order_relaxed) == 0 || !slot->read_paused.load(std::memory_order_seq_cst))
+    // acquire on id: pairs with alloc()'s release (a worker may have allocated
+    // the slot). seq_cst on the flag: its Dekker partner is payload_released.
+    if (slot->id.load(std::memory_order_acquire) == 0 || !slot->read_paused.load(std::memory_order_seq_cst))
       continue;  // gone, or resumed already
     if (!read_credit_.below_resume(*slot)) continue;  // charged again meanwhile: a later release posts again
     slot->read_paused.store(false, std::memory_order_seq_cst);
@@ -77,8 +78,10 @@ void NetService::drive_sweep() noexcept {
   const auto timeout = static_cast<int64_t>(options_.send_timeout_ns);
   for (uint32_t i = 0; i < table_.capacity(); ++i) {
     SocketSlot& slot = table_.at(i);
-    if (slot.id.load(std::memory_order_relaxed) == 0) continue;
-    const SlotState state = slot.state;  // the driver is its only writer
+    // acquire: pairs with the release store in alloc(), which a worker runs
+    // for listen/connect: the slot's state and fields were set before it.
+    if (slot.id.load(std::memory_order_acquire) == 0) continue;
+    const SlotState state = slot.state;  // after alloc, the driver is its only writer
     if (state == SlotState::kFree || state == SlotState::kReleasing || state == SlotState::kListening) continue;
     const bool closing_late = state == SlotState::kClosing && slot.closing_since_ns != 0 &&
                               now - slot.closing_since_ns > timeout;
