@@ -4,6 +4,14 @@
 // up to kInlineBytes live inside the message; larger ones are owned on the
 // heap (core/alloc.hpp) and freed with the message. Messages are move-only, so a
 // payload has exactly one owner at a time and nothing leaks (invariant 1).
+// session is 64 bits wide so that a socket message carries a whole SocketId
+// (core/services.hpp); request/response and timer sessions use its low 32.
+// A hooked payload (Message::hooked) is always on the heap and tells its
+// PayloadHook when it is freed: exactly once, on whichever thread destroys
+// the message or overwrites it (a worker after on_message, a dead letter, the
+// drain at stop). The net service returns read credit that way (io/read_credit.hpp).
+// Bit 31 of size_ marks a heap payload, bit 30 a hooked one (payloads stay
+// below 1 GiB).
 // The type is 56 bytes so that a mailbox node (link + message) is one cache
 // line. Not thread-safe: a message belongs to one thread at a time and moves
 // between threads only through a mailbox, whose release/acquire pair orders it.
@@ -34,6 +42,16 @@ enum class ErrorCode : uint32_t {
   kStopped = 3,        // the engine stopped before delivery
 };
 
+// Told when a hooked payload is freed (any thread, once per message; see
+// the file comment). Must outlive every message hooked to it.
+class PayloadHook {
+ public:
+  virtual void payload_released(uint64_t tag, std::size_t size) noexcept = 0;
+
+ protected:
+  ~PayloadHook() = default;
+};
+
 // Payload of a kTypeError message. `target` is the id the failed message went to.
 struct ErrorInfo {
   ErrorCode code;
@@ -45,17 +63,30 @@ class Message {
  public:
   static constexpr std::size_t kInlineBytes = 32;
 
+  static constexpr std::size_t kMaxBytes = (std::size_t{1} << 30) - 1;
+
   Message() noexcept = default;
-  Message(uint32_t type_, uint32_t session_, const void* data, std::size_t size)
+  // Throws std::bad_alloc (also for a payload over kMaxBytes).
+  Message(uint32_t type_, uint64_t session_, const void* data, std::size_t size)
       : session(session_), type(type_), size_(static_cast<uint32_t>(size)) {
     if (size > kInlineBytes) [[unlikely]]
-      copy_to_heap(data, size);
+      copy_to_heap(data, size, nullptr, 0);
     else if (size != 0)
       std::memcpy(inline_, data, size);
   }
+  // A payload on the heap whatever its size; hook->payload_released(tag,
+  // size) runs when it is freed. Throws std::bad_alloc (hook not called then).
+  static Message hooked(uint32_t type, uint64_t session, const void* data, std::size_t size, PayloadHook* hook,
+                        uint64_t tag) {
+    Message m;
+    m.session = session;
+    m.type = type;
+    m.copy_to_heap(data, size, hook, tag);
+    return m;
+  }
   template <class T>
     requires std::is_trivially_copyable_v<T>
-  static Message of(uint32_t type, const T& value, uint32_t session = 0) {
+  static Message of(uint32_t type, const T& value, uint64_t session = 0) {
     return Message(type, session, &value, sizeof(T));
   }
 
@@ -70,12 +101,12 @@ class Message {
 
   ActorId source;
   ActorId target;
-  uint32_t session = 0;
+  uint64_t session = 0;
   uint32_t type = 0;
 
-  std::size_t size() const noexcept { return size_; }
+  std::size_t size() const noexcept { return size_ & kSizeMask; }
   const std::byte* data() const noexcept { return on_heap() ? heap_ : inline_; }
-  std::span<const std::byte> bytes() const noexcept { return {data(), size_}; }
+  std::span<const std::byte> bytes() const noexcept { return {data(), size()}; }
 
   // Copies the payload's first sizeof(T) bytes into a T. Missing bytes read
   // as zero, so a malformed (short) payload gives a defined value.
@@ -83,17 +114,22 @@ class Message {
     requires std::is_trivially_copyable_v<T>
   T as() const noexcept {
     T out{};
-    std::memcpy(&out, data(), size_ < sizeof(T) ? size_ : sizeof(T));
+    std::memcpy(&out, data(), size() < sizeof(T) ? size() : sizeof(T));
     return out;
   }
 
  private:
-  bool on_heap() const noexcept { return size_ > kInlineBytes; }
-  void copy_to_heap(const void* data, std::size_t size);  // throws std::bad_alloc
-  static void free_heap(std::byte* p) noexcept;
+  static constexpr uint32_t kHeapBit = 1u << 31;
+  static constexpr uint32_t kHookBit = 1u << 30;
+  static constexpr uint32_t kSizeMask = kHookBit - 1;
+
+  bool on_heap() const noexcept { return (size_ & kHeapBit) != 0; }
+  // Sets heap_ and size_ (flags included); throws std::bad_alloc.
+  void copy_to_heap(const void* data, std::size_t size, PayloadHook* hook, uint64_t tag);
+  void free_heap() noexcept;
   void release_payload() noexcept {
     if (on_heap()) [[unlikely]]
-      free_heap(heap_);
+      free_heap();
     size_ = 0;
   }
   void steal(Message& other) noexcept {
@@ -104,8 +140,7 @@ class Message {
     other.size_ = 0;
   }
 
-  uint32_t size_ = 0;
-  uint32_t reserved_ = 0;
+  uint32_t size_ = 0;  // bytes, plus kHeapBit / kHookBit
   union {
     std::byte inline_[kInlineBytes]{};
     std::byte* heap_;

@@ -48,17 +48,20 @@ class TimerApi {
 };
 
 // --- sockets -----------------------------------------------------------------
-// Actors see socket ids (slot index + generation, 0 = none), never raw fds.
+// Actors see socket ids, never raw fds: 64 bits, the slot index in the low
+// bits and the slot's generation above (0 = none). io/socket_table.hpp says
+// why a stale id never matches a newer socket. Socket messages carry the
+// whole id in Message::session (64 bits).
 class SocketId {
  public:
   constexpr SocketId() noexcept = default;
-  static constexpr SocketId from_value(uint32_t v) noexcept { SocketId s; s.value_ = v; return s; }
-  constexpr uint32_t value() const noexcept { return value_; }
+  static constexpr SocketId from_value(uint64_t v) noexcept { SocketId s; s.value_ = v; return s; }
+  constexpr uint64_t value() const noexcept { return value_; }
   constexpr bool valid() const noexcept { return value_ != 0; }
   friend constexpr bool operator==(SocketId a, SocketId b) noexcept = default;
 
  private:
-  uint32_t value_ = 0;
+  uint64_t value_ = 0;
 };
 
 // Socket events reach the owning actor as messages:
@@ -78,7 +81,7 @@ enum class SocketEventKind : uint32_t {
   kWarning = 5,    // still open: `error` says what (e.g. EMFILE on a listener: accepting resumes by itself)
   kEof = 6,        // the peer finished sending: no more data; still writable; the owner calls close()
 };
-struct SocketEvent {
+struct SocketEvent {  // 32 bytes: fits a message inline
   SocketEventKind kind;
   SocketId socket;
   SocketId other;  // kAccepted: the new connection
@@ -88,7 +91,7 @@ struct SocketEvent {
 enum class SocketStatus {
   kOk,        // accepted: written directly or queued for the net thread
   kDead,      // unknown, stale, closed or broken (a write failed) socket id: counted, nothing sent
-  kNoMemory,  // the send queue limit is reached: nothing queued
+  kNoMemory,  // the socket's send limit or the service's send budget is reached: nothing queued
 };
 
 class SocketApi {

@@ -82,6 +82,13 @@ class Backend {
   // work at once, reading waits for start_reading().
   virtual void add_connection(uint32_t slot, int fd) noexcept = 0;
   virtual void start_reading(uint32_t slot) noexcept = 0;
+  // Read backpressure (io/read_credit.hpp): stop reading the slot for now
+  // (epoll: EPOLLIN dropped; uring: the multishot recv cancelled, not
+  // re-armed) and go on. Reads already gathered may still be reported after
+  // pause_reading; a paused slot reports no EOF or error until resumed (or
+  // a send finds one). Resuming a slot that is not paused does nothing.
+  virtual void pause_reading(uint32_t slot) noexcept = 0;
+  virtual void resume_reading(uint32_t slot) noexcept = 0;
   // Connects fd (non-blocking, owned by the backend from now on) to addr;
   // on_connected follows. Reading starts on success.
   virtual void connect(uint32_t slot, int fd, const sockaddr_storage& addr, socklen_t len) noexcept = 0;

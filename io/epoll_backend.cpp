@@ -11,6 +11,9 @@
 // (EPOLLHUP/EPOLLERR are reported even with an empty mask, which level
 // triggering would repeat forever).
 //
+// Read backpressure (pause_reading) takes EPOLLIN out of the mask: at most
+// the one recv() of this round is read past the pause.
+//
 // Accept errors (EMFILE, ENFILE, ENOBUFS, ENOMEM) pause the listener (out of
 // the epoll set) and resume it after 10 ms or as soon as another socket's
 // fd is closed (accept_retry.hpp); pending connections wait in the kernel's backlog,
@@ -78,6 +81,18 @@ class EpollBackend final : public Backend {
   void add_connection(uint32_t slot, int fd) noexcept override { reset_slot(slot, fd, Kind::kConnection); }
   void start_reading(uint32_t slot) noexcept override {
     slots_[slot].reading = true;
+    update(slot);
+  }
+  void pause_reading(uint32_t slot) noexcept override {
+    Slot& s = slots_[slot];
+    if (s.kind != Kind::kConnection || s.read_paused) return;
+    s.read_paused = true;
+    update(slot);
+  }
+  void resume_reading(uint32_t slot) noexcept override {
+    Slot& s = slots_[slot];
+    if (s.kind != Kind::kConnection || !s.read_paused) return;
+    s.read_paused = false;
     update(slot);
   }
 
@@ -166,6 +181,7 @@ class EpollBackend final : public Backend {
     bool connecting = false;
     bool sending = false;
     bool paused = false;      // listener after an accept error
+    bool read_paused = false; // connection: read backpressure (pause_reading)
     bool in_epoll = false;
     uint32_t mask = 0;        // the events registered now
     const std::byte* send_data = nullptr;
@@ -204,7 +220,7 @@ class EpollBackend final : public Backend {
     if (s.kind == Kind::kListener) {
       if (s.reading && !s.paused) want = EPOLLIN;
     } else if (s.kind == Kind::kConnection) {
-      if (s.reading) want |= EPOLLIN;
+      if (s.reading && !s.read_paused) want |= EPOLLIN;
       if (s.sending || s.connecting) want |= EPOLLOUT;
     }
     if (want == s.mask && (want != 0) == s.in_epoll) return;
@@ -253,7 +269,7 @@ class EpollBackend final : public Backend {
       write_some(slot, /*in_poll=*/true, &sink);
       if (s.kind != Kind::kConnection) return;
     }
-    if (s.reading && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) read_once(slot, sink);
+    if (s.reading && !s.read_paused && (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0) read_once(slot, sink);
   }
 
   void accept_some(uint32_t slot, BackendSink& sink) noexcept {

@@ -4,32 +4,62 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
+#include <string_view>
 
 #include "io/net_service.hpp"
+#include "io/socket_table.hpp"
 
 namespace actorlab::io {
 
-NetOptions NetOptions::from_environment() {
+namespace {
+
+void check_range(std::string_view flag, uint64_t value, uint64_t min, uint64_t max, std::string_view unit) {
+  if (value < min || value > max)
+    throw core::ConfigError(fmt::format("--{}: {} is out of range; allowed: {} .. {}{}", flag, value, min, max, unit));
+}
+
+}  // namespace
+
+// Ranges: sizes from 4 KiB (a page: smaller budgets pause on every read)
+// to 1 TiB (read credit packs 40 bits of bytes, io/read_credit.hpp);
+// durations (ns here, seconds on the command line) 0 = never, else at
+// least 1 ms (the driver's sweep granularity) and at most a day.
+void validate_net(const core::Config& config) {
+  constexpr uint64_t kMinBytes = 4096, kMaxBytes = uint64_t{1} << 39;
+  check_range("max-connections", config.max_connections, 2, SocketTable::kMaxSlots - 1, "");
+  check_range("send-limit", config.send_limit, kMinBytes, kMaxBytes, " bytes");
+  check_range("send-budget", config.send_budget, kMinBytes, kMaxBytes, " bytes");
+  check_range("read-budget", config.read_budget, kMinBytes, kMaxBytes, " bytes");
+  if (config.send_timeout_ns != 0)
+    check_range("send-timeout", config.send_timeout_ns, 1'000'000, 86'400'000'000'000,
+                " ns (1 ms .. 1 day; 0 = never)");
+  if (config.direct_writes != "auto" && config.direct_writes != "on" && config.direct_writes != "off")
+    throw core::ConfigError(
+        fmt::format("--direct-writes: unknown '{}'; valid: auto, on, off", config.direct_writes));
+  const uint32_t n = config.uring_buffers;
+  if (n < 1 || n > 32768 || (n & (n - 1)) != 0)
+    throw core::ConfigError(
+        fmt::format("--uring-buffers: {} is not allowed; a power of two in 1 .. 32768", n));
+  check_range("uring-buffer-size", config.uring_buffer_size, 512, 1u << 20, " bytes");
+}
+
+NetOptions NetOptions::from_config(const core::Config& config) {
+  validate_net(config);
   NetOptions options;
-  if (const char* v = std::getenv("ACTORLAB_URING_SQPOLL"))
-    options.backend.uring_sqpoll = core::parse_unsigned(v, 0, 1, "ACTORLAB_URING_SQPOLL") != 0;
-  if (const char* v = std::getenv("ACTORLAB_URING_BUFFERS")) {
-    const auto n = core::parse_unsigned(v, 1, 32768, "ACTORLAB_URING_BUFFERS");
-    if ((n & (n - 1)) != 0)
-      throw core::ConfigError(fmt::format("ACTORLAB_URING_BUFFERS: {} is not a power of two", n));
-    options.backend.uring_buffers = static_cast<uint32_t>(n);
-  }
-  if (const char* v = std::getenv("ACTORLAB_URING_BUFFER_SIZE"))
-    options.backend.uring_buffer_size =
-        static_cast<uint32_t>(core::parse_unsigned(v, 512, 1u << 20, "ACTORLAB_URING_BUFFER_SIZE"));
-  if (const char* v = std::getenv("ACTORLAB_DIRECT_WRITES"))
-    options.direct_writes = static_cast<int>(core::parse_unsigned(v, 0, 1, "ACTORLAB_DIRECT_WRITES"));
+  options.max_sockets = config.max_connections;
+  options.max_queued_bytes = config.send_limit;
+  options.send_budget = config.send_budget;
+  options.read_budget = config.read_budget;
+  options.send_timeout_ns = config.send_timeout_ns;
+  options.direct_writes = config.direct_writes == "auto" ? -1 : (config.direct_writes == "on" ? 1 : 0);
+  options.backend.uring_sqpoll = config.uring_sqpoll;
+  options.backend.uring_buffers = config.uring_buffers;
+  options.backend.uring_buffer_size = config.uring_buffer_size;
   return options;
 }
 
 core::SocketApi& attach_net(core::Engine& engine, const core::Config& config) {
-  return attach_net(engine, config, NetOptions::from_environment());
+  return attach_net(engine, config, NetOptions::from_config(config));
 }
 
 core::SocketApi& attach_net(core::Engine& engine, const core::Config& config, const NetOptions& options) {

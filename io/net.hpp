@@ -9,7 +9,10 @@
 // it with a ConfigError), adds it to the
 // engine (started after the workers, stopped before them) and attaches it
 // as the runtime's SocketApi (Context::sockets()). Call before
-// engine.start(). Throws core::ConfigError for a bad knob and
+// engine.start(). The network knobs come from the Config (max_connections,
+// send_limit, send_budget, read_budget, send_timeout_ns, direct_writes,
+// uring_sqpoll, uring_buffers, uring_buffer_size: NetOptions::from_config),
+// checked by validate_net. Throws core::ConfigError for a bad knob and
 // std::runtime_error if the kernel refuses the backend (e.g. io_uring
 // disabled by sysctl).
 #pragma once
@@ -24,25 +27,39 @@
 
 namespace actorlab::io {
 
+// The service's knobs, resolved from a Config (defaults: core::Config's).
 struct NetOptions {
   // Socket table size: the most sockets (listeners included) open at once.
   uint32_t max_sockets = 16384;
-  // A socket's send queue limit: send() beyond it returns kNoMemory.
+  // A socket's send queue limit (--send-limit): send() beyond it returns
+  // kNoMemory, on every path (direct, queued, through a command).
   std::size_t max_queued_bytes = 64u << 20;
+  // All sockets' queued unsent bytes together (--send-budget): kNoMemory past it.
+  std::size_t send_budget = 256u << 20;
+  // Per socket: read bytes not yet consumed by the owner (--read-budget);
+  // past it reading pauses (io/read_credit.hpp).
+  std::size_t read_budget = 1u << 20;
+  // --send-timeout: a closing socket still flushing after this long is
+  // released; a write with no progress for this long fails the socket
+  // (ETIMEDOUT). 0 = never.
+  uint64_t send_timeout_ns = 60'000'000'000;
   // Direct writes from workers (skynet's policy): -1 = the backend's
   // preference (epoll yes, uring no), 0 = never, 1 = always.
   int direct_writes = -1;
   // Backend knobs (buffer ring size, SQPOLL, ...); max_slots is set from max_sockets.
   BackendOptions backend;
 
-  // Reads ACTORLAB_URING_SQPOLL=0|1, ACTORLAB_URING_BUFFERS=N,
-  // ACTORLAB_URING_BUFFER_SIZE=N and ACTORLAB_DIRECT_WRITES=0|1 from the
-  // environment (the knobs that Config does not carry); a malformed value
-  // throws core::ConfigError.
-  static NetOptions from_environment();
+  // The Config's network fields (validate_net first: throws core::ConfigError).
+  static NetOptions from_config(const core::Config& config);
 };
 
+// Checks the network knobs' ranges; throws core::ConfigError naming the knob
+// (its flag) and what is allowed. One function, so the knob table can call it
+// or take its ranges.
+void validate_net(const core::Config& config);
+
 core::SocketApi& attach_net(core::Engine& engine, const core::Config& config);
+// Tests: options not from the Config (see NetOptions::from_config).
 core::SocketApi& attach_net(core::Engine& engine, const core::Config& config, const NetOptions& options);
 
 }  // namespace actorlab::io

@@ -1,6 +1,7 @@
 // net_events.cpp: the driver's half of NetService (see net_service.hpp):
 // applying commands from workers, moving each socket's writing on, closing,
-// and turning the backend's reports into messages to the owners.
+// and turning the backend's reports into messages to the owners. The
+// limits' own driver work (resumes, pauses, timeouts) is net_limits.cpp.
 // Threads: the driver only (the net thread, or with --net=worker the worker
 // that holds the driver token).
 #include <netinet/in.h>
@@ -22,7 +23,8 @@ using core::SocketId;
 // ---- net thread: commands -----------------------------------------------------
 
 bool NetService::drive_commands() noexcept {
-  bool any = false;
+  bool any = drive_resumes();
+  drive_sweep();
   while (CommandLink* link = commands_.pop()) {
     std::unique_ptr<Command> command(static_cast<Command*>(link));
     apply(*command);
@@ -72,6 +74,7 @@ void NetService::apply(Command& command) noexcept {
       if (slot->state == SlotState::kListening) {
         release_now = true;
       } else if (slot->state != SlotState::kReleasing) {
+        if (slot->state != SlotState::kClosing) slot->closing_since_ns = steady_now_ns();
         slot->state = SlotState::kClosing;
       }
       slot->lock.unlock();
@@ -96,10 +99,13 @@ void NetService::apply_send(Command& command) noexcept {
   // release: pairs with the acquire load in send(); decremented whether or
   // not the id still matches (socket_table.hpp: pending_sends).
   slot.pending_sends.fetch_sub(1, std::memory_order_release);
+  slot.pending_bytes.fetch_sub(command.chunk.size, std::memory_order_relaxed);  // a limit only
+  const std::size_t size = command.chunk.size;
   if (slot.id.load(std::memory_order_relaxed) == command.socket.value() && !slot.broken &&
       (writable_by_worker(slot.state) || slot.state == SlotState::kConnecting ||
        slot.state == SlotState::kClosing)) {
-    slot.queued_bytes += command.chunk.size;
+    slot.queued_bytes.store(slot.queued_bytes.load(std::memory_order_relaxed) + size,
+                            std::memory_order_relaxed);  // under the lock
     slot.queue.push_back(std::move(command.chunk));
     appended = true;
   }
@@ -109,7 +115,8 @@ void NetService::apply_send(Command& command) noexcept {
     drive_kick(index);
   } else {
     dead_sends_.add();
-    dropped_bytes_.add(command.chunk.size);
+    dropped_bytes_.add(size);
+    unreserve_send(size);
   }
 }
 
@@ -141,6 +148,7 @@ void NetService::drive_kick(uint32_t index) noexcept {
   slot.lock.unlock();
   if (data != nullptr) {
     slot.send_in_flight = true;
+    if (options_.send_timeout_ns != 0) slot.send_since_ns = steady_now_ns();
     backend_->send(index, data, size);
   } else if (release) {
     drive_release(index);
@@ -218,20 +226,37 @@ void NetService::on_accept_error(uint32_t listener, int error) noexcept {
   deliver_event(listener, SocketEventKind::kWarning, SocketId{}, error);
 }
 
+// Each read becomes a hooked message charged to the socket (read_credit.hpp);
+// past the budget the socket pauses. A closing socket's input is discarded,
+// and past read_budget discarded bytes its reading stops for good.
 void NetService::on_data(uint32_t index, std::span<const std::byte> bytes) noexcept {
   SocketSlot& slot = table_.at(index);
   bytes_in_.add(bytes.size());
   if (slot.state != SlotState::kOpen || stopping_.load(std::memory_order_relaxed)) {
     dropped_reads_.add();
+    if (slot.state == SlotState::kClosing && !slot.reading_stopped) {
+      slot.discarded_reads += bytes.size();
+      if (slot.discarded_reads > options_.read_budget) {
+        slot.reading_stopped = true;
+        backend_->pause_reading(index);
+        closing_read_stops_.add();
+      }
+    }
     return;
   }
+  const uint64_t tag = ReadCredit::tag(index, slot.generation);
+  // Charged before the message exists: a worker may free it at once.
+  const bool over = read_credit_.charge(slot, bytes.size());
   try {
-    core::Message msg(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed), bytes.data(), bytes.size());
+    core::Message msg = core::Message::hooked(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed),
+                                              bytes.data(), bytes.size(), &read_credit_, tag);
     msg.target = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
     runtime_.send(std::move(msg), -1);
   } catch (const std::bad_alloc&) {
+    read_credit_.payload_released(tag, bytes.size());  // no message: the charge goes back
     dropped_reads_.add();
   }
+  if (over && !slot.read_paused.load(std::memory_order_relaxed)) drive_pause(index);
 }
 
 void NetService::on_eof(uint32_t index) noexcept {
@@ -283,16 +308,20 @@ void NetService::on_sent(uint32_t index, std::size_t bytes) noexcept {
   SocketSlot& slot = table_.at(index);
   slot.send_in_flight = false;
   bytes_out_.add(bytes);
+  std::size_t written = 0;
   slot.lock.lock();
   if (!slot.queue.empty()) {
     Chunk& head = slot.queue.front();
     head.offset += bytes;
     if (head.offset >= head.size) {
-      slot.queued_bytes -= head.size;
+      written = head.size;
+      slot.queued_bytes.store(slot.queued_bytes.load(std::memory_order_relaxed) - head.size,
+                              std::memory_order_relaxed);  // under the lock
       slot.queue.pop_front();
     }
   }
   slot.lock.unlock();
+  if (written > 0) unreserve_send(written);
   drive_kick(index);
 }
 
@@ -301,7 +330,9 @@ void NetService::on_released(uint32_t index) noexcept {
   const core::ActorId owner = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
   const SocketId id = SocketId::from_value(slot.id.load(std::memory_order_relaxed));
   const bool notify = slot.user_closed;
-  dropped_bytes_.add(table_.free(index));
+  const std::size_t dropped = table_.free(index);
+  dropped_bytes_.add(dropped);
+  unreserve_send(dropped);
   if (notify) deliver_event(owner, id, SocketEventKind::kClosed, SocketId{}, 0);
 }
 

@@ -69,8 +69,13 @@ NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> back
       backend_(std::move(backend)),
       options_(options),
       table_(options.max_sockets),
+      read_credit_(table_, options.read_budget, commands_, *backend_),
       direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0),
-      worker_driven_(worker_driven) {}
+      worker_driven_(worker_driven) {
+  // The sweep for send timeouts: a quarter of the timeout, 1 ms .. 1 s.
+  const int64_t quarter = static_cast<int64_t>(options_.send_timeout_ns / 4);
+  sweep_ns_ = quarter < 1'000'000 ? 1'000'000 : (quarter > 1'000'000'000 ? 1'000'000'000 : quarter);
+}
 
 NetService::~NetService() {
   stop();
@@ -129,12 +134,12 @@ void NetService::block() noexcept {
     backend_->poll(0, *this);
   } else {
     commands_.set_sleeping(true);
-    if (commands_.maybe_nonempty()) {
+    if (work_pending()) {
       commands_.set_sleeping(false);
       drive_commands();
       backend_->poll(0, *this);
     } else {
-      backend_->poll(-1, *this);
+      backend_->poll(wait_ms(), *this);
       commands_.set_sleeping(false);
     }
   }
@@ -159,11 +164,11 @@ void NetService::run() noexcept {
       continue;
     }
     commands_.set_sleeping(true);
-    if (commands_.maybe_nonempty() || stopping_.load(std::memory_order_acquire)) {
+    if (work_pending() || stopping_.load(std::memory_order_acquire)) {
       commands_.set_sleeping(false);
       continue;
     }
-    backend_->poll(-1, *this);
+    backend_->poll(wait_ms(), *this);
     commands_.set_sleeping(false);
   }
   drive_close_all();
@@ -207,6 +212,23 @@ void NetService::add_stats(core::RuntimeStats& stats) const {
   v["net_dropped_bytes"] += dropped_bytes_.get();
   v["net_dropped_reads"] += dropped_reads_.get();
   v["net_sockets_open"] += table_.in_use();
+  v["net_read_pauses"] += read_credit_.pauses();
+  v["net_read_resumes"] += read_credit_.resumes();
+  v["net_send_limit_refusals"] += send_limit_refusals_.get();
+  v["net_send_budget_refusals"] += send_budget_refusals_.get();
+  v["net_send_timeouts"] += send_timeouts_.get();
+  v["net_close_timeouts"] += close_timeouts_.get();
+  v["net_stale_ids"] += stale_ids_.get();
+  v["net_closing_read_stops"] += closing_read_stops_.get();
+  v["net_slots_retired"] += table_.retired();
+  v["net_send_queued_bytes"] += send_total_.load(std::memory_order_relaxed);  // gauge
+  uint64_t unconsumed = 0;  // gauge: read bytes (and message costs) the owners hold now
+  for (uint32_t i = 0; i < table_.capacity(); ++i) {
+    const SocketSlot& slot = table_.at(i);
+    if (slot.id.load(std::memory_order_relaxed) != 0)
+      unconsumed += slot.read_credit.load(std::memory_order_relaxed) & ReadCredit::kBytesMask;
+  }
+  v["net_read_unconsumed_bytes"] += unconsumed;
   const BackendCounters& b = backend_->counters();
   v["net_polls"] += b.polls.get();
   v["net_syscalls"] += b.syscalls.get();
@@ -288,7 +310,7 @@ SocketId NetService::connect(core::ActorId owner, std::string_view host, uint16_
 }
 
 void NetService::start(SocketId socket, core::ActorId owner) noexcept {
-  if (table_.find(socket) == nullptr) { dead_sends_.add(); return; }
+  if (table_.find(socket) == nullptr) { stale_ids_.add(); dead_sends_.add(); return; }
   push_simple(CommandKind::kStart, socket, owner);
 }
 
@@ -299,14 +321,30 @@ void NetService::start(SocketId socket, core::ActorId owner) noexcept {
 // the rest and hands the queue to the net thread. With the lock taken the
 // bytes join the queue; with the lock busy they go to the net thread as a
 // kSend command, so a worker never waits behind another's syscall.
+// Limits (net_service.hpp "Limits"): the send limit is checked first, for
+// every path; the send budget wherever bytes are queued.
 SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes) noexcept {
   SocketSlot* slot = table_.find(socket);
-  // acquire: pairs with the release store in close()/shutdown_write().
-  if (slot == nullptr || slot->write_closed.load(std::memory_order_acquire)) {
+  if (slot == nullptr) {
+    stale_ids_.add();
+    dead_sends_.add();
+    return SocketStatus::kDead;
+  }
+  // acquire: pairs with the release store in close_writes().
+  if (slot->write_closed.load(std::memory_order_acquire)) {
     dead_sends_.add();
     return SocketStatus::kDead;
   }
   if (bytes.empty()) return SocketStatus::kOk;
+  // relaxed: a limit, read racily (a queue growing meanwhile passes it by
+  // at most what concurrent senders to this socket add).
+  if (slot->queued_bytes.load(std::memory_order_relaxed) + slot->pending_bytes.load(std::memory_order_relaxed) +
+          bytes.size() >
+      options_.max_queued_bytes) {
+    send_limit_refusals_.add();
+    nomemory_.add();
+    return SocketStatus::kNoMemory;
+  }
   // acquire: pairs with the release decrement in apply_send().
   if (slot->pending_sends.load(std::memory_order_acquire) == 0 && slot->lock.try_lock()) {
     if (slot->id.load(std::memory_order_relaxed) != socket.value() || slot->broken ||
@@ -337,18 +375,24 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
       done = n > 0 ? static_cast<std::size_t>(n) : 0;
       bytes_out_.add(done);
       direct_writes_.add();
-    } else if (slot->queued_bytes + bytes.size() > options_.max_queued_bytes) {
+      if (done == 0 && !reserve_send(bytes.size())) {  // nothing written: refused whole
+        slot->lock.unlock();
+        return SocketStatus::kNoMemory;
+      }
+      if (done > 0) send_total_.fetch_add(bytes.size() - done, std::memory_order_relaxed);  // past the budget: see above
+    } else if (!reserve_send(bytes.size())) {
       slot->lock.unlock();
-      nomemory_.add();
       return SocketStatus::kNoMemory;
     }
     Chunk chunk = copy_chunk(bytes.subspan(done));
     if (!chunk.data) {
       slot->lock.unlock();
+      unreserve_send(bytes.size() - done);
       nomemory_.add();
       return SocketStatus::kNoMemory;  // bytes before `done` were written; the stream is cut
     }
-    slot->queued_bytes += chunk.size;
+    slot->queued_bytes.store(slot->queued_bytes.load(std::memory_order_relaxed) + chunk.size,
+                             std::memory_order_relaxed);  // under the lock: its only writer now
     slot->queue.push_back(std::move(chunk));
     const bool hand_over = done > 0 || (!slot->net_writing && writable_by_worker(slot->state));
     if (hand_over) slot->net_writing = true;
@@ -358,9 +402,11 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
     if (hand_over) push_simple(CommandKind::kFlush, socket);
     return SocketStatus::kOk;
   }
+  if (!reserve_send(bytes.size())) return SocketStatus::kNoMemory;
   auto command = std::unique_ptr<Command>(new (std::nothrow) Command);
   if (command) command->chunk = copy_chunk(bytes);
   if (!command || !command->chunk.data) {
+    unreserve_send(bytes.size());
     nomemory_.add();
     return SocketStatus::kNoMemory;
   }
@@ -369,6 +415,7 @@ SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes)
   // relaxed: the push below publishes the command; a later send of the same
   // actor happens after this increment and so reads it (or a later value).
   slot->pending_sends.fetch_add(1, std::memory_order_relaxed);
+  slot->pending_bytes.fetch_add(bytes.size(), std::memory_order_relaxed);  // a limit only; apply_send lowers it
   command_sends_.add();
   push_command(std::move(command));
   return SocketStatus::kOk;
@@ -379,10 +426,24 @@ void NetService::shutdown_write(SocketId socket) noexcept { close_writes(socket,
 
 // close() and shutdown_write(): later sends are refused at once (kDead),
 // then the net thread flushes what is queued and closes or half-closes.
+// The flag is set under the slot's lock after the id is checked again: the
+// slot may have been freed and reused since find() (a close racing the
+// socket's end), and the newer socket must not be marked.
 void NetService::close_writes(SocketId socket, CommandKind kind) noexcept {
   SocketSlot* slot = table_.find(socket);
-  if (slot == nullptr) { dead_sends_.add(); return; }
-  slot->write_closed.store(true, std::memory_order_release);  // pairs with the acquire in send()
+  if (slot != nullptr && close_hook_) close_hook_();
+  bool current = false;
+  if (slot != nullptr) {
+    slot->lock.lock();
+    current = slot->id.load(std::memory_order_relaxed) == socket.value();
+    if (current) slot->write_closed.store(true, std::memory_order_release);  // pairs with the acquire in send()
+    slot->lock.unlock();
+  }
+  if (!current) {
+    stale_ids_.add();
+    dead_sends_.add();
+    return;
+  }
   push_simple(kind, socket);
 }
 

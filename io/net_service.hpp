@@ -21,6 +21,22 @@
 //             announced sleep (command_queue.hpp: Dekker).
 //   events    kAccepted, kConnected, kEof, kError, kWarning, kClosed as
 //             kTypeSocketEvent messages (core/services.hpp).
+// Limits (net_limits.cpp, knobs in NetOptions):
+//   read      each data message is charged to its socket and its payload
+//             hooked: past read_budget the socket stops reading until the
+//             owner frees enough messages (read_credit.hpp);
+//   write     send() refuses (kNoMemory) what would put a socket's queued
+//             plus pending-command bytes past send_limit, or all sockets'
+//             queued bytes (send_total_) past send_budget; a partial direct
+//             write queues its rest even past the budget (one message per
+//             socket at most, since the next send finds a queue);
+//   timeouts  a closing socket still flushing send_timeout after close()
+//             is released; a send with no progress for send_timeout fails
+//             the socket (kError ETIMEDOUT unless close() was asked). The
+//             driver sweeps the table every send_timeout / 4 (1 ms .. 1 s);
+//   closing   a closing socket's input is read and discarded up to
+//             read_budget bytes (so a short tail does not turn our close
+//             into a reset), then reading stops for good.
 // Errors never crash: each becomes an event to the owner or a counter.
 // Drivers: with --net=thread a dedicated net thread runs run(); with
 // --net=worker there is no net thread: the service is the runtime's
@@ -36,6 +52,9 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -46,9 +65,16 @@
 #include "io/backend.hpp"
 #include "io/command_queue.hpp"
 #include "io/net.hpp"
+#include "io/read_credit.hpp"
 #include "io/socket_table.hpp"
 
 namespace actorlab::io {
+
+// The steady clock in ns (send timeouts).
+inline int64_t steady_now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 class NetService final : public core::Service,
                          public core::SocketApi,
@@ -80,6 +106,12 @@ class NetService final : public core::Service,
   void release() noexcept override;
   void interrupt() noexcept override;
 
+  // Test hooks (set before start()): close()/shutdown_write() call the hook
+  // between their lookup and the locked id check (to widen a race with the
+  // slot's reuse); the table, to preset generations.
+  void set_close_hook_for_test(std::function<void()> hook) { close_hook_ = std::move(hook); }
+  SocketTable& table_for_test() noexcept { return table_; }
+
  private:
   enum class CommandKind : uint8_t { kListen, kConnect, kStart, kSend, kFlush, kClose, kShutdown, kFail };
   struct Command : CommandLink {
@@ -110,6 +142,15 @@ class NetService final : public core::Service,
                      core::SocketId other, int error) noexcept;
   void deliver_event(uint32_t index, core::SocketEventKind kind, core::SocketId other, int error) noexcept;
 
+  // Limits (net_limits.cpp).
+  bool work_pending() noexcept;     // commands or read resumes wait
+  int wait_ms() const noexcept;     // the backend poll's timeout when idle (-1: none)
+  bool drive_resumes() noexcept;    // true if any was applied
+  void drive_pause(uint32_t index) noexcept;
+  void drive_sweep() noexcept;      // send timeouts, every sweep_ns_
+  bool reserve_send(std::size_t bytes) noexcept;   // send budget; false: refused
+  void unreserve_send(std::size_t bytes) noexcept;
+
   // BackendSink
   void on_accept(uint32_t listener, int fd) noexcept override;
   void on_accept_error(uint32_t listener, int error) noexcept override;
@@ -126,6 +167,7 @@ class NetService final : public core::Service,
   NetOptions options_;
   SocketTable table_;
   CommandQueue commands_;
+  ReadCredit read_credit_;
   bool direct_writes_ok_;                // NetOptions::direct_writes resolved for this backend
   std::atomic<bool> accepting_{true};    // SocketApi calls refused after stop() began
   std::atomic<bool> stopping_{false};    // pairs: release in stop(), acquire in run()
@@ -136,11 +178,20 @@ class NetService final : public core::Service,
   // acquire in try_acquire(), store release in release(): pairs hand the
   // driver's plain state from one worker to the next.
   alignas(core::kCacheLine) std::atomic<bool> driver_busy_{false};
+  // Bytes queued for writing on all sockets (chunks in queues and in kSend
+  // commands): raised by the sender that queues, lowered by the driver when
+  // a chunk is written or dropped. relaxed: a budget, not a synchronizer.
+  alignas(core::kCacheLine) std::atomic<uint64_t> send_total_{0};
+  std::function<void()> close_hook_;  // test hook (set before start)
+  // Driver only: the next sweep for send timeouts, and the sweep period.
+  int64_t next_sweep_ns_ = 0;
+  int64_t sweep_ns_ = 0;
 
   // Counters: workers and the net thread both bump some, so all are shared.
   core::SharedCounter accepts_, connects_, bytes_in_, bytes_out_, direct_writes_, queued_writes_,
       command_sends_, dead_sends_, emfile_, accept_errors_, resets_, errors_, eofs_, table_full_,
-      wakeups_, commands_applied_, dropped_bytes_, nomemory_, dropped_reads_;
+      wakeups_, commands_applied_, dropped_bytes_, nomemory_, dropped_reads_, send_limit_refusals_,
+      send_budget_refusals_, send_timeouts_, close_timeouts_, stale_ids_, closing_read_stops_;
 };
 
 }  // namespace actorlab::io

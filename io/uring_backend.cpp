@@ -10,8 +10,8 @@
 //   - IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN: the driving thread owns
 //     the ring (created disabled and enabled by that thread on first use);
 //     if the kernel refuses, COOP_TASKRUN, then plain flags (counted in
-//     stats as net_setup_fallbacks). ACTORLAB_URING_SQPOLL=1 asks for
-//     SQPOLL instead (a kernel thread polls the SQ; DEFER_TASKRUN excluded).
+//     stats as net_setup_fallbacks). --uring-sqpoll (Config::uring_sqpoll) asks
+//     for SQPOLL instead (a kernel thread polls the SQ; DEFER_TASKRUN excluded).
 // The measured facts of issue 8 it follows:
 //   - ENOBUFS ends a multishot recv without IORING_CQE_F_MORE: the
 //     connection waits in starved_ and is re-armed only when buffers come
@@ -23,6 +23,9 @@
 //   - an fd is closed only after every operation on it has completed (recv,
 //     send, connect, accept cancelled or finished), so a reused fd number
 //     never meets an old completion.
+// Read backpressure (pause_reading) cancels a connection's multishot recv;
+// the cancel is submitted at once; CQEs the kernel produced before it are
+// still reported (a batch's worth at most past the pause).
 // Accept errors (EMFILE, ...) end the multishot accept: the listener is
 // re-armed after 10 ms or as soon as another fd is closed (accept_retry.hpp).
 // Threads: the driving thread only, except wake() (an eventfd write; a read
@@ -135,7 +138,35 @@ class UringBackend final : public Backend {
   void start_reading(uint32_t slot) noexcept override {
     Slot& s = slots_[slot];
     s.reading = true;
-    if (!s.recv_armed && !s.closing) arm_recv(slot);
+    if (!s.recv_armed && !s.closing && !s.read_paused) arm_recv(slot);
+  }
+  // Cancels the multishot recv (its last CQE, -ECANCELED without F_MORE,
+  // is not an error); completions already queued are still reported.
+  void pause_reading(uint32_t slot) noexcept override {
+    Slot& s = slots_[slot];
+    if (s.kind != Kind::kConnection || s.closing || s.read_paused) return;
+    s.read_paused = true;
+    if (s.starved) {
+      starved_.erase(std::remove(starved_.begin(), starved_.end(), slot), starved_.end());
+      s.starved = false;
+    }
+    if (s.recv_armed) {
+      io_uring_sqe* sqe = get_sqe();
+      io_uring_prep_cancel64(sqe, encode(Op::kRecv, slot), 0);
+      io_uring_sqe_set_data64(sqe, encode(Op::kCancel, slot));
+      // Submitted now, not with the next poll: until the kernel sees the
+      // cancel it fills provided buffers for this socket (with --net=worker
+      // the next poll may be far off; all 16 MiB of buffers could fill).
+      counters_.syscalls.add();
+      io_uring_submit(&ring_);
+    }
+  }
+  void resume_reading(uint32_t slot) noexcept override {
+    Slot& s = slots_[slot];
+    if (s.kind != Kind::kConnection || !s.read_paused) return;
+    s.read_paused = false;
+    // Still armed: the cancel has not completed; its CQE re-arms then.
+    if (s.reading && !s.recv_armed && !s.closing) arm_recv(slot);
   }
 
   void connect(uint32_t slot, int fd, const sockaddr_storage& addr, socklen_t len) noexcept override {
@@ -225,6 +256,7 @@ class UringBackend final : public Backend {
     bool send_armed = false;
     bool connect_armed = false;
     bool starved = false;   // waiting in starved_ for buffers
+    bool read_paused = false; // read backpressure: recv cancelled, not re-armed
     bool paused = false;    // listener after an accept error
     const std::byte* send_data = nullptr;
     std::size_t send_left = 0;
@@ -386,7 +418,7 @@ class UringBackend final : public Backend {
       starved_.pop_front();
       Slot& s = slots_[slot];
       s.starved = false;
-      if (s.kind != Kind::kConnection || s.closing || !s.reading || s.recv_armed) continue;
+      if (s.kind != Kind::kConnection || s.closing || !s.reading || s.recv_armed || s.read_paused) continue;
       arm_recv(slot);
       counters_.rearms.add();
       --budget;
@@ -456,6 +488,17 @@ class UringBackend final : public Backend {
     }
     if (s.closing) return maybe_finish_close(slot);
     if (more) return;
+    if (s.read_paused) {
+      // Cancelled by pause_reading (or ended otherwise while paused): armed
+      // again by resume_reading. An EOF or error is found again then.
+      if (res == -ENOBUFS) counters_.enobufs.add();
+      return;
+    }
+    if (res == -ECANCELED && s.reading) {  // a pause undone before its cancel completed
+      arm_recv(slot);
+      counters_.rearms.add();
+      return;
+    }
     if (res == -ENOBUFS) {
       counters_.enobufs.add();
       if (!s.starved) {
