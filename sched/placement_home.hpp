@@ -68,7 +68,9 @@ struct HomePlacement {
       LifoSlot<Cell> lifo;
       PartCounters counters;
       Inbox inbox;       // any thread pushes, owner pops
-      SoloIdle idle;     // this worker's park protocol; its queued hint counts the inbox
+      // This worker's park protocol; its queued hint counts the inbox. Its
+      // own line: pushers RMW it, the owner polls it (pinned kept it apart too).
+      alignas(core::kCacheLine) SoloIdle idle;
     };
 
     explicit Policy(const core::Config& config)
