@@ -201,13 +201,16 @@ std::vector<Knob> build_table() {
                      "how an idle worker waits", "every placement (part); --spin for spin-then-park"));
 
   // Network service: the server's limits (io/).
-  t.push_back(number("max-connections", "max_connections", S::kNet, K::kCount, 2, 1u << 20,
+  // Ranges as io::validate_net checks them (io/net.cpp): the table is what
+  // users see, validate_net the guard for a hand-built Config.
+  constexpr uint64_t kMinBytes = 4096, kMaxBytes = uint64_t{1} << 39;
+  t.push_back(number("max-connections", "max_connections", S::kNet, K::kCount, 2, (1u << 20) - 1,
                      &Config::max_connections, "socket table size, listeners included", "the io layer"));
-  t.push_back(number("send-limit", "send_limit", S::kNet, K::kCount, 1, 1ull << 40, &Config::send_limit,
+  t.push_back(number("send-limit", "send_limit", S::kNet, K::kCount, kMinBytes, kMaxBytes, &Config::send_limit,
                      "per socket: bytes queued unsent before writes are refused", "every socket"));
-  t.push_back(number("send-budget", "send_budget", S::kNet, K::kCount, 1, 1ull << 40, &Config::send_budget,
+  t.push_back(number("send-budget", "send_budget", S::kNet, K::kCount, kMinBytes, kMaxBytes, &Config::send_budget,
                      "all sockets together: bytes queued unsent", "every socket"));
-  t.push_back(number("read-budget", "read_budget", S::kNet, K::kCount, 1, 1ull << 40, &Config::read_budget,
+  t.push_back(number("read-budget", "read_budget", S::kNet, K::kCount, kMinBytes, kMaxBytes, &Config::read_budget,
                      "per socket: bytes read and not yet consumed by the owner before reading stops",
                      "every socket (read backpressure)"));
   constexpr uint64_t kDay = 86'400'000'000'000;
