@@ -34,6 +34,9 @@
 // Either the parker sees the new epoch and does not block, or the waker sees
 // the flag and interrupts the backend (an eventfd write, which stays
 // readable, so an interrupt that lands before the block still ends it).
+// A busy worker also calls IdleDriver::poll() every event_interval turns
+// (core/runtime.hpp poll_driver), so the backend is polled while no worker
+// parks; poll() takes the same token as a parking worker and never blocks.
 // Threads: any thread pushes; workers search and park.
 #pragma once
 
@@ -65,6 +68,13 @@ class IdleDriver {
   virtual void release() noexcept = 0;
   // Any thread: makes a block() in progress (or the next one) return.
   virtual void interrupt() noexcept = 0;
+  // A busy worker between turns (every Config::event_interval turns, Tokio's
+  // event_interval): takes the driver if it is free, handles what is ready
+  // without blocking (events become messages), releases it. False if the
+  // driver was taken (another worker drives it: nothing to do) or stopping.
+  // Without it a worker polls only when it parks, so actors that keep every
+  // worker busy starve the sockets (issue 12 item 5).
+  virtual bool poll() noexcept = 0;
 };
 
 class IdleWorkers {

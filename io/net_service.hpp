@@ -25,7 +25,9 @@
 // Drivers: with --net=thread a dedicated net thread runs run(); with
 // --net=worker there is no net thread: the service is the runtime's
 // core::IdleDriver, and a parked worker holding the driver token runs one
-// round (commands, then a blocking poll) in block(). The token (an atomic
+// round (commands, then a blocking poll) in block(), and a busy worker runs
+// a non-blocking round (commands, then a zero-timeout poll) in poll() every
+// Config::event_interval turns, under the same token. The token (an atomic
 // exchange, acquire; release in release()) orders one driver's plain
 // writes before the next driver's reads.
 // Threads: SocketApi methods from any thread; BackendSink callbacks and
@@ -79,6 +81,7 @@ class NetService final : public core::Service,
   void block() noexcept override;
   void release() noexcept override;
   void interrupt() noexcept override;
+  bool poll() noexcept override;
 
  private:
   enum class CommandKind : uint8_t { kListen, kConnect, kStart, kSend, kFlush, kClose, kShutdown, kFail };
@@ -140,7 +143,7 @@ class NetService final : public core::Service,
   // Counters: workers and the net thread both bump some, so all are shared.
   core::SharedCounter accepts_, connects_, bytes_in_, bytes_out_, direct_writes_, queued_writes_,
       command_sends_, dead_sends_, emfile_, accept_errors_, resets_, errors_, eofs_, table_full_,
-      wakeups_, commands_applied_, dropped_bytes_, nomemory_, dropped_reads_;
+      wakeups_, commands_applied_, dropped_bytes_, nomemory_, dropped_reads_, worker_polls_;
 };
 
 }  // namespace actorlab::io
