@@ -154,8 +154,8 @@ int run_load_command(const LoadOptions& options, const std::string& out_path, co
               static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.echoed),
               static_cast<unsigned long long>(r.measured), static_cast<double>(r.window_ns) * 1e-9);
   if (r.missed > 0)
-    std::printf("  missed %llu scheduled sends: the client could not keep --rate (burst cap or in-flight bound)\n",
-                static_cast<unsigned long long>(r.missed));
+    std::printf("  missed %llu%s scheduled sends: the client could not keep --rate (burst cap or in-flight bound)\n",
+                static_cast<unsigned long long>(r.missed), r.missed == UINT64_MAX ? " (saturated: at least)" : "");
   std::printf("  throughput %.0f msgs/s   latency%s p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us\n",
               r.msgs_per_second(), options.rate > 0 ? " (from intended send)" : "",
               r.latency.percentile(50) * 1e-3, r.latency.percentile(90) * 1e-3, r.latency.percentile(99) * 1e-3,

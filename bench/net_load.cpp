@@ -39,6 +39,9 @@ constexpr uint64_t kMaxBurst = 256;
 // above what one connection has in flight at the echo's measured rates.
 constexpr std::size_t kMaxInFlightBytes = 4u << 20;
 
+// missed counts can be astronomical (--rate=1e300): they saturate.
+void add_saturating(uint64_t& total, uint64_t n) noexcept { total = total > UINT64_MAX - n ? UINT64_MAX : total + n; }
+
 // The fixed random pattern payloads are cut from (size + spread bytes).
 std::vector<std::byte> make_pattern(std::size_t size) {
   std::mt19937_64 rng(0x5eedULL);
@@ -144,12 +147,12 @@ bool ClientThread::send_due(uint64_t now, uint64_t& wake_at) {
     Connection& c = *connections_[scheduled_ % connections_.size()];
     ++scheduled_;
     if (!has_room(c)) {
-      ++result_.missed;
+      add_saturating(result_.missed, 1);
       continue;
     }
     if (!send_message(c, shared_.t0 + static_cast<uint64_t>(due))) return false;
   }
-  result_.missed += owed - burst;
+  add_saturating(result_.missed, owed - burst);
   // The schedule moves past what was owed (sent or missed).
   const double advanced = next_due_ns_ + owed_d * interval_ns_;
   next_due_ns_ = owed > burst ? std::max(advanced, elapsed + interval_ns_) : advanced;
@@ -443,7 +446,7 @@ LoadResult run_load(const LoadOptions& options) {
     result.sent += r.sent;
     result.echoed += r.echoed;
     result.measured += r.measured;
-    result.missed += r.missed;
+    add_saturating(result.missed, r.missed);
     if (r.first_send_ns != 0) result.first_send_ns = std::min(result.first_send_ns, r.first_send_ns);
     result.last_echo_ns = std::max(result.last_echo_ns, r.last_echo_ns);
     result.latency.merge(r.latency);

@@ -57,7 +57,7 @@ struct LoadResult {
   uint64_t sent = 0;       // messages sent (whole frames handed to the kernel or queued)
   uint64_t echoed = 0;     // echoes received and verified
   uint64_t measured = 0;   // echoes in the measured window
-  uint64_t missed = 0;     // open loop: scheduled sends skipped (burst cap or in-flight bound)
+  uint64_t missed = 0;     // open loop: scheduled sends skipped (burst cap or in-flight bound); saturates
   uint64_t window_ns = 0;  // the measured window's length
   uint64_t first_send_ns = 0;  // perf::now_ns() of the first send
   uint64_t last_echo_ns = 0;   // perf::now_ns() of the last echo
