@@ -59,13 +59,15 @@ void add_server_options(CLI::App& cmd, BenchFlags& flags, NetServiceOptions& opt
 }
 
 // Runs echo or http: returns the exit code.
-int run_server(const char* name, const BenchFlags& flags, const NetServiceOptions& options, double duration_s) {
+int run_server(const char* name, const BenchFlags& flags, const NetServiceOptions& given, double duration_s) {
+  NetServiceOptions options = given;
   core::Config config;
   try {
     auto configs = build_configs(flags);
     if (configs.size() != 1)
       throw core::ConfigError(fmt::format("{} runs one configuration: give one policy and one thread count", name));
     config = configs.front().config;  // backend, net and every knob given
+    options.apply(config);            // the services' timeouts
     apply_allocator(flags);
   } catch (const core::ConfigError& e) {
     std::fprintf(stderr, "actorlab %s: %s\n", name, e.what());
@@ -161,6 +163,9 @@ int run_load_command(const LoadOptions& options, const std::string& out_path, co
   std::printf("  sent %llu, echoed and verified %llu, measured %llu in %.3f s\n",
               static_cast<unsigned long long>(r.sent), static_cast<unsigned long long>(r.echoed),
               static_cast<unsigned long long>(r.measured), static_cast<double>(r.window_ns) * 1e-9);
+  if (r.missed > 0)
+    std::printf("  missed %llu%s scheduled sends: the client could not keep --rate (burst cap or in-flight bound)\n",
+                static_cast<unsigned long long>(r.missed), r.missed == UINT64_MAX ? " (saturated: at least)" : "");
   std::printf("  throughput %.0f msgs/s   latency%s p50 %.1f us  p90 %.1f us  p99 %.1f us  p99.9 %.1f us  max %.1f us\n",
               r.msgs_per_second(), options.rate > 0 ? " (from intended send)" : "",
               r.latency.percentile(50) * 1e-3, r.latency.percentile(90) * 1e-3, r.latency.percentile(99) * 1e-3,
@@ -178,6 +183,7 @@ int run_load_command(const LoadOptions& options, const std::string& out_path, co
     rec.counters["ops_per_second"] = r.msgs_per_second();
     rec.counters["sent"] = static_cast<double>(r.sent);
     rec.counters["echoed"] = static_cast<double>(r.echoed);
+    rec.counters["missed"] = static_cast<double>(r.missed);
     rec.counters["window_ms"] = static_cast<double>(r.window_ns) * 1e-6;
     if (r.latency.count() > 0)
       for (const auto& [k, v] : perf::latency_counters(r.latency)) rec.counters["latency_" + k] = v;

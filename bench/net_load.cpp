@@ -29,6 +29,18 @@ namespace {
 
 constexpr uint64_t kNoDeadline = UINT64_MAX;
 constexpr std::size_t kPatternSpread = 256;  // offsets into the pattern
+// Open loop: most sends per loop iteration; what is owed beyond is missed.
+// Guessed: 256 frames of 64 B take ~50 us to hand to the kernel, so the
+// loop reads at least every ~50 us however far behind the schedule it is.
+constexpr uint64_t kMaxBurst = 256;
+// Per connection: bytes sent and not echoed yet. Bounds the client's own
+// buffers (the pending output and the in-flight queue) and keeps it from
+// pushing a server that does not keep up into its send limit. Guessed: far
+// above what one connection has in flight at the echo's measured rates.
+constexpr std::size_t kMaxInFlightBytes = 4u << 20;
+
+// missed counts can be astronomical (--rate=1e300): they saturate.
+void add_saturating(uint64_t& total, uint64_t n) noexcept { total = total > UINT64_MAX - n ? UINT64_MAX : total + n; }
 
 // The fixed random pattern payloads are cut from (size + spread bytes).
 std::vector<std::byte> make_pattern(std::size_t size) {
@@ -57,6 +69,8 @@ struct Connection {
   std::size_t out_offset = 0;
   bool want_write = false;
   std::unique_ptr<io::FrameDecoder> decoder;
+  // Bytes sent whose echo is not back yet (the bound kMaxInFlightBytes).
+  std::size_t in_flight_bytes = 0;
   ~Connection() {
     if (fd >= 0) ::close(fd);
   }
@@ -88,6 +102,8 @@ class ClientThread {
     return false;
   }
   bool send_message(Connection& c, uint64_t intended_ns);
+  bool has_room(const Connection& c) const noexcept;
+  bool send_due(uint64_t now, uint64_t& wake_at);
   bool flush(Connection& c);
   bool on_readable(Connection& c);
   bool set_write_interest(Connection& c, bool on);
@@ -100,8 +116,56 @@ class ClientThread {
   std::vector<std::byte> read_buffer_;
   int epoll_fd_ = -1;
   uint64_t in_flight_ = 0;
+  // Open loop: the schedule, in ns after t0 (a double: a rate of 1e300 has
+  // intervals far below 1 ns), and the sends made so far (round-robin).
+  double interval_ns_ = 0;
+  double next_due_ns_ = 0;
+  uint64_t scheduled_ = 0;
   LoadResult result_;
 };
+
+// Open loop: sends the messages due by `now`, at most kMaxBurst of them;
+// the rest of what is owed, and any message a connection has no room for
+// (kMaxInFlightBytes), is counted in `missed` and skipped, so the loop always
+// gets back to reading (an absurd --rate must not starve the reads, nor grow
+// the client's buffers without bound). wake_at: the next due instant.
+bool ClientThread::send_due(uint64_t now, uint64_t& wake_at) {
+  const double window_end = shared_.window_end == kNoDeadline ? 1e300 : static_cast<double>(shared_.window_end - shared_.t0);
+  const double elapsed = static_cast<double>(now - shared_.t0);
+  if (next_due_ns_ >= window_end) return true;
+  if (next_due_ns_ > elapsed) {
+    wake_at = shared_.t0 + static_cast<uint64_t>(next_due_ns_);
+    return true;
+  }
+  // Messages owed: due in [next_due, min(elapsed, window_end)].
+  const double last = std::min(elapsed, std::nextafter(window_end, 0.0));
+  const double owed_d = std::floor((last - next_due_ns_) / interval_ns_) + 1;
+  const uint64_t owed = owed_d >= 9e18 ? UINT64_MAX / 2 : static_cast<uint64_t>(owed_d);
+  const uint64_t burst = std::min<uint64_t>(owed, kMaxBurst);
+  for (uint64_t k = 0; k < burst; ++k) {
+    const double due = next_due_ns_ + static_cast<double>(k) * interval_ns_;
+    Connection& c = *connections_[scheduled_ % connections_.size()];
+    ++scheduled_;
+    if (!has_room(c)) {
+      add_saturating(result_.missed, 1);
+      continue;
+    }
+    if (!send_message(c, shared_.t0 + static_cast<uint64_t>(due))) return false;
+  }
+  add_saturating(result_.missed, owed - burst);
+  // The schedule moves past what was owed (sent or missed).
+  const double advanced = next_due_ns_ + owed_d * interval_ns_;
+  next_due_ns_ = owed > burst ? std::max(advanced, elapsed + interval_ns_) : advanced;
+  if (next_due_ns_ <= elapsed) next_due_ns_ = elapsed + interval_ns_;  // sub-ns intervals: progress anyway
+  // Behind: poll without sleeping, then come back; else sleep until the next one.
+  wake_at = owed > burst ? now : shared_.t0 + static_cast<uint64_t>(next_due_ns_);
+  return true;
+}
+
+bool ClientThread::has_room(const Connection& c) const noexcept {
+  return c.in_flight_bytes + io::kFrameHeaderBytes + shared_.options.size <= kMaxInFlightBytes ||
+         c.intended.empty();  // one message always fits, whatever its size
+}
 
 bool ClientThread::set_write_interest(Connection& c, bool on) {
   if (c.want_write == on) return true;
@@ -141,6 +205,7 @@ bool ClientThread::send_message(Connection& c, uint64_t intended_ns) {
   fill_payload(c.out.data() + at + io::kFrameHeaderBytes, size, shared_.pattern, c.index, c.next_seq);
   ++c.next_seq;
   c.intended.push_back(intended_ns);
+  c.in_flight_bytes += io::kFrameHeaderBytes + size;
   ++in_flight_;
   ++result_.sent;
   if (result_.first_send_ns == 0) result_.first_send_ns = perf::now_ns();
@@ -180,6 +245,7 @@ bool ClientThread::on_readable(Connection& c) {
       }
       const uint64_t intended = c.intended.front();
       c.intended.pop_front();
+      c.in_flight_bytes -= io::kFrameHeaderBytes + shared_.options.size;
       ++c.next_echo;
       --in_flight_;
       ++result_.echoed;
@@ -225,8 +291,9 @@ void ClientThread::run() {
   const bool open_loop = o.rate > 0;
   // Open loop: this thread's share of the rate, round-robin over its connections.
   const double share = static_cast<double>(connections_.size()) / o.connections;
-  const double interval_ns = open_loop ? 1e9 / (o.rate * share) : 0;
-  uint64_t scheduled = 0;  // open loop: messages of this thread sent so far
+  interval_ns_ = open_loop ? 1e9 / (o.rate * share) : 0;
+  next_due_ns_ = 0;
+  scheduled_ = 0;
 
   while (perf::now_ns() < shared_.t0) std::this_thread::yield();
   if (!open_loop) {
@@ -239,19 +306,7 @@ void ClientThread::run() {
   while (!shared_.abort.load(std::memory_order_relaxed)) {
     uint64_t now = perf::now_ns();
     uint64_t wake_at = kNoDeadline;
-    if (open_loop && !connections_.empty()) {
-      while (true) {
-        const uint64_t due = shared_.t0 + static_cast<uint64_t>(static_cast<double>(scheduled) * interval_ns);
-        if (due >= shared_.window_end) break;
-        if (due > now) {
-          wake_at = due;
-          break;
-        }
-        Connection& c = *connections_[scheduled % connections_.size()];
-        ++scheduled;
-        if (!send_message(c, due)) break;
-      }
-    }
+    if (open_loop && !connections_.empty() && !send_due(now, wake_at)) break;
     const bool sending_over = !sending_allowed(now) || (!open_loop && in_flight_ == 0);
     if (sending_over && in_flight_ == 0) break;  // everything came back
     if (shared_.window_end != kNoDeadline && now >= shared_.window_end + drain_ns) {
@@ -391,6 +446,7 @@ LoadResult run_load(const LoadOptions& options) {
     result.sent += r.sent;
     result.echoed += r.echoed;
     result.measured += r.measured;
+    add_saturating(result.missed, r.missed);
     if (r.first_send_ns != 0) result.first_send_ns = std::min(result.first_send_ns, r.first_send_ns);
     result.last_echo_ns = std::max(result.last_echo_ns, r.last_echo_ns);
     result.latency.merge(r.latency);

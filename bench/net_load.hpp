@@ -8,7 +8,12 @@
 //   (message k of the thread is due at t0 + k / (its share of R), round-robin
 //   over its connections) whether or not echoes came back, and latency is
 //   measured from the INTENDED send time, so a stalled server shows up as
-//   latency instead of fewer samples (no coordinated omission).
+//   latency instead of fewer samples (no coordinated omission). A loop
+//   iteration sends at most a bounded burst and then reads; sends owed
+//   beyond it (a rate the client cannot make, e.g. --rate=1e300), or due on
+//   a connection that already has kMaxInFlightBytes without echo, are
+//   skipped and counted in `missed`, so the client's buffers stay bounded
+//   and the run ends on time whatever the rate.
 // Payloads are deterministic per (connection, sequence number): the first 8
 // bytes carry the sequence number, the rest come from a fixed random
 // pattern at a per-message offset; every echoed byte is compared, and an echo
@@ -52,6 +57,7 @@ struct LoadResult {
   uint64_t sent = 0;       // messages sent (whole frames handed to the kernel or queued)
   uint64_t echoed = 0;     // echoes received and verified
   uint64_t measured = 0;   // echoes in the measured window
+  uint64_t missed = 0;     // open loop: scheduled sends skipped (burst cap or in-flight bound); saturates
   uint64_t window_ns = 0;  // the measured window's length
   uint64_t first_send_ns = 0;  // perf::now_ns() of the first send
   uint64_t last_echo_ns = 0;   // perf::now_ns() of the last echo

@@ -11,6 +11,7 @@
 
 #include "core/config.hpp"
 #include "io/http_parser.hpp"
+#include "perf/clock.hpp"
 
 namespace actorlab::bench {
 namespace {
@@ -28,14 +29,32 @@ using Stat = NetServiceStats;
 // end-of-connection bookkeeping: kEof (the peer finished sending) asks
 // close(); the actor counts and exits on kClosed, or on kError when it had
 // not asked close() (after close() a kClosed still follows an error).
+//
+// Timeouts: at most one timer (session kTimeoutSession) is pending per
+// connection; timer_armed_ says whether it is. Data stores last_data_ns_;
+// the http actor keeps head_since_ns_ (0: no head in progress). on_timer
+// closes the connection when a deadline has passed, else re-arms for the
+// nearest one.
 class ConnectionActor : public core::Actor {
  public:
-  ConnectionActor(SocketId socket, NetServiceStats& stats) : socket_(socket), stats_(stats) {}
+  ConnectionActor(SocketId socket, NetServiceStats& stats, uint64_t idle_timeout_ns, uint64_t header_timeout_ns)
+      : socket_(socket), stats_(stats), idle_timeout_ns_(idle_timeout_ns), header_timeout_ns_(header_timeout_ns) {}
+
+  void on_start(Context& ctx) override {
+    const uint64_t now = perf::now_ns();
+    last_data_ns_ = now;
+    if (header_timeout_ns_ != 0) head_since_ns_ = now;  // the first head is awaited from the accept on
+    arm(ctx, now);
+  }
 
   void on_message(Context& ctx, Message& msg) final {
     if (msg.type == core::kTypeSocketData) {
       stats_.add(ctx.worker_index(), Stat::k_bytes_in, msg.size());
+      if (idle_timeout_ns_ != 0 || header_timeout_ns_ != 0) last_data_ns_ = perf::now_ns();
       if (!closing_) on_data(ctx, msg.bytes());
+      if (!timer_armed_ && !closing_) arm(ctx, last_data_ns_);  // a head began with no timer pending
+    } else if (msg.type == core::kTypeTimeout) {
+      if (msg.session == kTimeoutSession) on_timer(ctx);
     } else if (msg.type == core::kTypeSocketEvent) {
       const auto event = msg.as<SocketEvent>();
       switch (event.kind) {
@@ -48,6 +67,8 @@ class ConnectionActor : public core::Actor {
           [[fallthrough]];
         case SocketEventKind::kClosed:
           stats_.add(ctx.worker_index(), Stat::k_closed);
+          if (timer_armed_) ctx.cancel_timeout(kTimeoutSession);  // not left in the wheel for a whole timeout
+          timer_armed_ = false;
           ctx.exit();
           break;
         default:
@@ -84,16 +105,64 @@ class ConnectionActor : public core::Actor {
     ctx.sockets()->close(socket_);
   }
 
+  // The http actor: a request head is in progress since `since_ns` (0: none).
+  void set_head_since(uint64_t since_ns) noexcept { head_since_ns_ = header_timeout_ns_ != 0 ? since_ns : 0; }
+  uint64_t last_data_ns() const noexcept { return last_data_ns_; }
+  uint64_t head_since_ns() const noexcept { return head_since_ns_; }
+
   SocketId socket_;
   NetServiceStats& stats_;
   bool closing_ = false;      // nothing more is read or sent
   bool close_asked_ = false;  // close() was called: a kClosed will come
+
+ private:
+  static constexpr uint32_t kTimeoutSession = 1;  // connection actors make no call(): no clash
+
+  // The earliest deadline in force, or 0 for none.
+  uint64_t next_deadline() const noexcept {
+    uint64_t deadline = idle_timeout_ns_ != 0 ? last_data_ns_ + idle_timeout_ns_ : 0;
+    if (head_since_ns_ != 0) {
+      const uint64_t head = head_since_ns_ + header_timeout_ns_;
+      if (deadline == 0 || head < deadline) deadline = head;
+    }
+    return deadline;
+  }
+
+  void arm(Context& ctx, uint64_t now) noexcept {
+    const uint64_t deadline = next_deadline();
+    if (deadline == 0) return;
+    const uint64_t delay = deadline > now ? deadline - now : 0;
+    timer_armed_ = ctx.timeout(std::chrono::nanoseconds(delay), kTimeoutSession);
+  }
+
+  void on_timer(Context& ctx) noexcept {
+    timer_armed_ = false;
+    if (closing_) return;
+    const uint64_t now = perf::now_ns();
+    if (head_since_ns_ != 0 && now - head_since_ns_ >= header_timeout_ns_) {
+      stats_.add(ctx.worker_index(), Stat::k_header_timeouts);
+      close(ctx);
+    } else if (idle_timeout_ns_ != 0 && now - last_data_ns_ >= idle_timeout_ns_) {
+      stats_.add(ctx.worker_index(), Stat::k_idle_timeouts);
+      close(ctx);
+    } else {
+      arm(ctx, now);  // traffic came since: wait for the remainder
+    }
+  }
+
+  const uint64_t idle_timeout_ns_;
+  const uint64_t header_timeout_ns_;
+  uint64_t last_data_ns_ = 0;   // when the last data message arrived (steady clock)
+  uint64_t head_since_ns_ = 0;  // http: when the head in progress began; 0: none
+  bool timer_armed_ = false;    // a kTimeoutSession timer is pending
 };
 
 class EchoConnection final : public ConnectionActor {
  public:
-  EchoConnection(SocketId socket, NetServiceStats& stats, Framing framing, uint32_t max_frame)
-      : ConnectionActor(socket, stats), framing_(framing), decoder_(max_frame) {}
+  EchoConnection(SocketId socket, NetServiceStats& stats, const NetServiceOptions& options)
+      : ConnectionActor(socket, stats, options.idle_timeout_ns, 0),
+        framing_(options.framing),
+        decoder_(options.max_frame) {}
 
  private:
   void on_data(Context& ctx, std::span<const std::byte> bytes) override {
@@ -132,7 +201,8 @@ class EchoConnection final : public ConnectionActor {
 
 class HttpConnection final : public ConnectionActor {
  public:
-  HttpConnection(SocketId socket, NetServiceStats& stats) : ConnectionActor(socket, stats) {}
+  HttpConnection(SocketId socket, NetServiceStats& stats, const NetServiceOptions& options)
+      : ConnectionActor(socket, stats, options.idle_timeout_ns, options.header_timeout_ns) {}
 
  private:
   void on_data(Context& ctx, std::span<const std::byte> bytes) override {
@@ -168,6 +238,12 @@ class HttpConnection final : public ConnectionActor {
     }
     send(ctx, std::as_bytes(std::span(out_.data(), out_.size())));
     if (close_after) close(ctx);
+    // A head still incomplete keeps the stamp of its first read; none
+    // pending clears it (keep-alive: the idle timeout governs the wait).
+    if (parser_.buffered() == 0)
+      set_head_since(0);
+    else if (head_since_ns() == 0)
+      set_head_since(last_data_ns());
   }
 
   io::HttpRequestParser parser_;
@@ -210,9 +286,9 @@ class ServiceListener final : public core::Actor {
   void accept(Context& ctx, SocketId connection) {
     std::unique_ptr<core::Actor> actor;
     if (options_.kind == NetServiceKind::kEcho)
-      actor = std::make_unique<EchoConnection>(connection, stats_, options_.framing, options_.max_frame);
+      actor = std::make_unique<EchoConnection>(connection, stats_, options_);
     else
-      actor = std::make_unique<HttpConnection>(connection, stats_);
+      actor = std::make_unique<HttpConnection>(connection, stats_, options_);
     const ActorId id = ctx.spawn(std::move(actor));
     if (!id) {
       stats_.add(ctx.worker_index(), Stat::k_spawn_failures);

@@ -11,6 +11,16 @@
 // http: HTTP/1.1 "hello, world" with keep-alive (io/http_parser.hpp);
 //   pipelined requests are answered in order, in one send per data message;
 //   a refused request gets its status (400/413/431/501/505) and a close.
+// Timeouts (nginx's keepalive_timeout and client_header_timeout): a
+//   connection that received nothing for idle_timeout_ns is closed
+//   (`idle_timeouts`); an http connection whose request head stays
+//   incomplete for header_timeout_ns (from the accept, or from the first
+//   byte of a later head) is closed (`header_timeouts`). Cheap by design:
+//   one timer per connection at a time (Context::timeout), never one per
+//   message; a data message only stores a clock stamp, and the timer, on
+//   firing, compares the stamps with now and re-arms for the remainder, so
+//   a connection with traffic costs one timer per idle_timeout_ns. 0 turns
+//   a timeout off.
 // A send the socket refuses (queue full) closes the connection: dropping
 // bytes would corrupt the stream. Socket errors end the connection actor and
 // are counted, never thrown.
@@ -30,6 +40,7 @@
 
 #include "core/actor.hpp"
 #include "core/cache_line.hpp"
+#include "core/config.hpp"
 #include "core/counters.hpp"
 #include "core/engine.hpp"
 #include "io/framing.hpp"
@@ -54,7 +65,9 @@ const char* to_string(Framing framing) noexcept;
   X(send_refused, "connections closed because a send was refused (send queue full)")      \
   X(socket_errors, "connections ended by a socket error (reset, ...)")                     \
   X(listener_warnings, "warnings on the listening socket (e.g. EMFILE: accept paused)")    \
-  X(spawn_failures, "accepted connections closed: no actor could be spawned")
+  X(spawn_failures, "accepted connections closed: no actor could be spawned")             \
+  X(idle_timeouts, "connections closed after idle_timeout_ns without receiving a byte")    \
+  X(header_timeouts, "http connections closed: a request head incomplete for header_timeout_ns")
 
 class NetServiceStats {
  public:
@@ -87,6 +100,16 @@ struct NetServiceOptions {
   uint16_t port = 0;  // 0: the kernel picks one
   Framing framing = Framing::kLength;
   uint32_t max_frame = io::kDefaultMaxFrameBytes;  // echo, length framing
+  // From core::Config (idle_timeout_ns, header_timeout_ns; the knob table
+  // gives them flags): the server's defaults unless a caller lowers them.
+  uint64_t idle_timeout_ns = core::Config{}.idle_timeout_ns;      // every service; 0: none
+  uint64_t header_timeout_ns = core::Config{}.header_timeout_ns;  // http only; 0: none
+
+  // Copies the service knobs a Config carries (the timeouts).
+  void apply(const core::Config& config) noexcept {
+    idle_timeout_ns = config.idle_timeout_ns;
+    header_timeout_ns = config.header_timeout_ns;
+  }
 };
 
 // What the listener reports once it has tried to listen.

@@ -39,6 +39,7 @@ WorkloadResult run_echo(const core::Config& config, const WorkloadParams& params
   service.kind = NetServiceKind::kEcho;
   service.framing = Framing::kLength;
   service.max_frame = static_cast<uint32_t>(size);
+  service.apply(config);
   LoadOptions load;
   load.connections = static_cast<uint32_t>(connections);
   load.size = static_cast<uint32_t>(size);

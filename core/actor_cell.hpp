@@ -1,7 +1,8 @@
 // actor_cell.hpp: one registry slot: a mailbox plus the actor living in it.
 //
 // Cells are never freed while the runtime runs; a slot is reused by later
-// actors with a higher generation. Protocol of the ids (invariant 1):
+// actors with the next generation (wrapping 2047 -> 1 behind the registry's
+// quarantine: core/registry.hpp). Protocol of the ids (invariant 1):
 //   owner_id_ (in the mailbox's producer line, atomic): the live actor's id,
 //     0 when the slot is free. spawn stores it (release) after actor_;
 //     retire stores 0. Senders read it (acquire) to refuse dead targets early.

@@ -3,9 +3,12 @@
 // Layout: low kIndexBits bits are the registry slot index, the high
 // kGenerationBits bits the slot's generation. Generation 0 is never handed
 // out, so the value 0 is "no actor" (kNoActor), used as the source of
-// messages sent from outside the runtime. The registry retires a slot for
-// good instead of letting its generation wrap, so a stale id can never match
-// a later actor in the same slot (DESIGN invariant 1, "stale id" tests).
+// messages sent from outside the runtime. A slot's generation runs
+// 1..kMaxGeneration and wraps back to 1; the registry (core/registry.hpp)
+// keeps the wrap far away from any stale id: a FIFO free list and a
+// quarantine of capacity / 2 spawns for a wrapped slot, so an id value comes
+// back no sooner than 2046 + capacity / 2 spawns after its actor exited
+// (DESIGN invariant 1, tests/invariant_1_stale_ids.cpp).
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,10 @@
 // implements it, sched/idle.hpp's park protocol calls it). How an idle
 // worker searches, parks and is woken is scheduling policy and lives in
 // sched/idle.hpp; the core only names this interface.
-// Threads: any worker calls try_acquire/block/release (try_acquire admits
+// A busy worker also calls poll() every event_interval turns (core/runtime.hpp
+// poll_driver), so the backend is polled while no worker parks; poll() takes
+// the same token as a parking worker and never blocks.
+// Threads: any worker calls try_acquire/block/release/poll (try_acquire admits
 // one at a time); interrupt() from any thread.
 #pragma once
 
@@ -20,6 +23,13 @@ class IdleDriver {
   virtual void release() noexcept = 0;
   // Any thread: makes a block() in progress (or the next one) return.
   virtual void interrupt() noexcept = 0;
+  // A busy worker between turns (every Config::event_interval turns, Tokio's
+  // event_interval): takes the driver if it is free, handles what is ready
+  // without blocking (events become messages), releases it. False if the
+  // driver was taken (another worker drives it: nothing to do) or stopping.
+  // Without it a worker polls only when it parks, so actors that keep every
+  // worker busy starve the sockets (issue 12 item 5).
+  virtual bool poll() noexcept = 0;
 };
 
 }  // namespace actorlab::core

@@ -11,6 +11,8 @@
 // the policy's after_turn()), 5 (the policy's next() parks only after its
 // final look), 6 clean stop (stop() joins every worker, then
 // releases and counts every queued message and destroys every actor).
+// --net=worker: worker_main also polls the attached IdleDriver every
+// Config::event_interval turns (poll_driver), so busy workers never starve io.
 // Threads: workers run worker_main(); any thread may send and spawn; stop()
 // and the destructor run on the owning (main) thread.
 #pragma once
@@ -31,6 +33,7 @@
 #include "core/cache_line.hpp"
 #include "core/config.hpp"
 #include "core/counters.hpp"
+#include "core/idle.hpp"  // IdleDriver (poll_driver)
 #include "core/policy.hpp"
 #include "core/registry.hpp"
 
@@ -133,6 +136,8 @@ class Runtime final : public RuntimeBase {
     s.values["actors_destroyed_at_stop"] = destroyed_at_stop_.get();
     s.values["registry_high_water"] = registry_.high_water();
     s.values["registry_retired_slots"] = registry_.retired_slots();
+    s.values["registry_generation_wraps"] = registry_.generation_wraps();
+    s.values["registry_quarantine_overrides"] = registry_.quarantine_overrides();
     return s;
   }
 
@@ -141,6 +146,7 @@ class Runtime final : public RuntimeBase {
   bool attach_idle_driver(IdleDriver* driver) noexcept override {
     if constexpr (requires(Policy& p) { p.attach_idle_driver(driver); }) {
       policy_.attach_idle_driver(driver);
+      driver_ = driver;  // before start(): the workers' threads are created after this store
       return true;
     } else {
       return false;
@@ -150,6 +156,7 @@ class Runtime final : public RuntimeBase {
  private:
   struct alignas(kCacheLine) Worker {
     int index = 0;
+    uint32_t turns_since_poll = 0;  // this worker's thread only (poll_driver)
     WorkerCounters counters;
     typename Policy::WorkerState state;
     std::jthread thread;
@@ -165,8 +172,19 @@ class Runtime final : public RuntimeBase {
         if (cell == nullptr) return;  // stopping
       }
       cell = run_turn(w, cell);
+      poll_driver(w);
       if (stopping_.load(std::memory_order_relaxed)) return;  // queued work is released by stop()
     }
+  }
+
+  // --net=worker: a busy worker polls the io driver (non-blocking) every
+  // event_interval turns, or sockets would wait until some worker parks
+  // (issue 12 item 5). One branch per turn when no driver is attached.
+  void poll_driver(Worker& w) noexcept {
+    if (driver_ == nullptr || config_.event_interval == 0) return;
+    if (++w.turns_since_poll < config_.event_interval) return;
+    w.turns_since_poll = 0;
+    driver_->poll();  // counted by the driver (net_worker_polls)
   }
 
   // Runs up to batch() messages of `cell`; returns the cell to run next.
@@ -300,6 +318,7 @@ class Runtime final : public RuntimeBase {
   Config config_;
   Registry<Cell> registry_;
   Policy policy_;
+  IdleDriver* driver_ = nullptr;  // --net=worker: set before start(), then read-only
   std::vector<std::unique_ptr<Worker>> workers_;
 
   alignas(kCacheLine) std::atomic<bool> stopping_{false};

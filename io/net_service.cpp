@@ -149,6 +149,20 @@ void NetService::block() noexcept {
 
 void NetService::release() noexcept { driver_busy_.store(false, std::memory_order_release); }
 
+// A busy worker's round: what is ready now, never blocking. A worker that
+// finds the token taken returns at once (the holder is polling anyway).
+bool NetService::poll() noexcept {
+  if (!try_acquire()) return false;
+  tl_driving = this;
+  drive_commands();
+  backend_->poll(0, *this);
+  drive_commands();
+  tl_driving = nullptr;
+  worker_polls_.add();
+  release();
+  return true;
+}
+
 void NetService::interrupt() noexcept {
   if (tl_driving == this) return;
   backend_->wake();
@@ -211,6 +225,7 @@ void NetService::add_stats(core::RuntimeStats& stats) const {
   v["net_commands"] += commands_applied_.get();
   v["net_dropped_bytes"] += dropped_bytes_.get();
   v["net_dropped_reads"] += dropped_reads_.get();
+  v["net_worker_polls"] += worker_polls_.get();
   v["net_sockets_open"] += table_.in_use();
   v["net_read_pauses"] += read_credit_.pauses();
   v["net_read_resumes"] += read_credit_.resumes();

@@ -41,7 +41,9 @@
 // Drivers: with --net=thread a dedicated net thread runs run(); with
 // --net=worker there is no net thread: the service is the runtime's
 // core::IdleDriver, and a parked worker holding the driver token runs one
-// round (commands, then a blocking poll) in block(). The token (an atomic
+// round (commands, then a blocking poll) in block(), and a busy worker runs
+// a non-blocking round (commands, then a zero-timeout poll) in poll() every
+// Config::event_interval turns, under the same token. The token (an atomic
 // exchange, acquire; release in release()) orders one driver's plain
 // writes before the next driver's reads.
 // Threads: SocketApi methods from any thread; BackendSink callbacks and
@@ -105,6 +107,7 @@ class NetService final : public core::Service,
   void block() noexcept override;
   void release() noexcept override;
   void interrupt() noexcept override;
+  bool poll() noexcept override;
 
   // Test hooks (set before start()): close()/shutdown_write() call the hook
   // between their lookup and the locked id check (to widen a race with the
@@ -191,7 +194,8 @@ class NetService final : public core::Service,
   core::SharedCounter accepts_, connects_, bytes_in_, bytes_out_, direct_writes_, queued_writes_,
       command_sends_, dead_sends_, emfile_, accept_errors_, resets_, errors_, eofs_, table_full_,
       wakeups_, commands_applied_, dropped_bytes_, nomemory_, dropped_reads_, send_limit_refusals_,
-      send_budget_refusals_, send_timeouts_, close_timeouts_, stale_ids_, closing_read_stops_;
+      send_budget_refusals_, send_timeouts_, close_timeouts_, stale_ids_, closing_read_stops_,
+      worker_polls_;
 };
 
 }  // namespace actorlab::io

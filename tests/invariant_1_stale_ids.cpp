@@ -1,6 +1,6 @@
 // invariant_1_stale_ids.cpp: DESIGN invariant 1 across slot reuse: an id
 // whose actor exited is dead for good. A slot freed by an exit is reused with
-// generation + 1 (and retired before the generation would wrap), and no
+// generation + 1 (wrapping only behind the registry's quarantine), and no
 // message addressed to the old id, queued before the exit or sent after it,
 // may reach the actor now living in the slot: each is a counted dead letter,
 // answered to a live sender. Exit, reuse and late sends race on 2 workers.
@@ -296,15 +296,15 @@ TEST_P(StaleIds, OutsideSendersRacingExitAndRespawnIntoTheSameSlot) {
 }
 
 // ---------------------------------------------------------------------------
-// Generation exhaustion. Target: the generation counter of a slot reused over
-// and over wrapping back to an old value (or to 0, the kNoActor pattern), so
-// that an id from long ago names a new actor. The registry must retire the
-// slot instead. One worker, so that each child is retired before its parent
-// spawns the next one and the same slot comes back every time.
+// Generation exhaustion. Targets: (a) the old registry retired a slot after
+// kMaxGeneration uses, so it refused every spawn for good after capacity x
+// 2047 spawns; (b) a generation that wraps back to an old value too soon (or
+// to 0, the kNoActor pattern), so that a recent id names a new actor. One
+// worker, so that each child is retired before its parent spawns the next
+// one and the few slots of a small registry come back over and over.
 
 struct CycleShared {
   std::vector<ActorId> ids;  // written by the cycler only, read after stop
-  std::atomic<bool> enough{false};
   std::atomic<bool> done{false};  // release: publishes ids to the test thread
 };
 
@@ -317,14 +317,14 @@ class ExitWithQueuedSelfMessage final : public actorlab::core::Actor {
   void on_message(Context&, Message&) override {}
 };
 
-// Spawns a short-lived child per message, until told to stop or `cap` spawns.
+// Spawns a short-lived child per message, `cap` of them.
 class Cycler final : public actorlab::core::Actor {
  public:
   Cycler(CycleShared& s, uint32_t cap) : s_(s), cap_(cap) {}
   void on_start(Context& ctx) override { ctx.send(ctx.self(), kMore, uint8_t{0}); }
   void on_message(Context& ctx, Message&) override {
     s_.ids.push_back(ctx.spawn<ExitWithQueuedSelfMessage>());
-    if (s_.ids.size() == cap_ || s_.enough.load(std::memory_order_relaxed)) {
+    if (s_.ids.size() == cap_) {
       s_.done.store(true, std::memory_order_release);
       return;
     }
@@ -336,36 +336,55 @@ class Cycler final : public actorlab::core::Actor {
   uint32_t cap_;
 };
 
-TEST_P(StaleIds, SlotIsRetiredBeforeItsGenerationWraps) {
-  // A handful of slots take turns; each runs out after kMaxGeneration uses.
-  constexpr uint32_t kCap = 16 * ActorId::kMaxGeneration;
-  auto engine = make_test_engine(GetParam(), 1);
+TEST_P(StaleIds, SpawnsOutliveTheGenerationSpaceAndNoIdComesBackWithinTheBound) {
+  // 64 slots, 2047 x 64 + 4096 spawns: every slot wraps at least once.
+  constexpr uint32_t kSlots = 64;
+  constexpr uint32_t kSpawns = kSlots * ActorId::kMaxGeneration + 4096;
+  // core/registry.hpp's bound: 2046 + capacity / 2 spawns between an exit
+  // and the next spawn handing out the same id.
+  constexpr std::size_t kBound = (ActorId::kMaxGeneration - 1) + kSlots / 2;
+  auto engine = make_test_engine(GetParam(), 1, [](actorlab::core::Config& c) { c.max_actors = kSlots; });
   CycleShared s;
-  s.ids.reserve(kCap);
-  engine->spawn<Cycler>(s, kCap);
+  s.ids.reserve(kSpawns);
+  engine->spawn<Cycler>(s, kSpawns);
   engine->start();
-  wait_until([&] { return engine->stats().get("registry_retired_slots") > 0 || s.done.load(); });
-  s.enough.store(true);
   // acquire: pairs with the cycler's release of done; then the last child's exit.
-  const bool finished = wait_until([&] {
-    return s.done.load(std::memory_order_acquire) && engine->stats().get("exits") == s.ids.size() &&
-           engine->stats().get("dead_letters") == 2 * s.ids.size();
-  });
+  const bool finished = wait_until(
+      [&] {
+        return s.done.load(std::memory_order_acquire) && engine->stats().get("exits") == s.ids.size() &&
+               engine->stats().get("dead_letters") == 2 * s.ids.size();
+      },
+      std::chrono::seconds(30));
   engine->stop();
-  ASSERT_TRUE(finished) << "cycler stuck";
-  std::set<uint32_t> values;
-  std::map<uint32_t, uint32_t> max_generation;
-  for (ActorId id : s.ids) {
-    EXPECT_TRUE(id.valid());
-    EXPECT_TRUE(values.insert(id.value()).second) << "id " << id.value() << " handed out twice";
-    max_generation[id.index()] = std::max(max_generation[id.index()], id.generation());
-  }
   const auto stats = engine->stats();
-  EXPECT_GE(stats.get("registry_retired_slots"), 1u) << "no slot ran out of generations in " << s.ids.size() << " spawns";
-  uint32_t top = 0;
-  for (auto [index, generation] : max_generation) top = std::max(top, generation);
-  EXPECT_EQ(top, ActorId::kMaxGeneration);
-  // Each child: its own queued message, then the error bounced to it (dead too).
+  ASSERT_TRUE(finished) << "cycler stuck after " << s.ids.size() << " spawns: exits " << stats.get("exits")
+                        << ", dead letters " << stats.get("dead_letters") << ", spawn failures "
+                        << stats.get("spawn_failures") << ", wraps " << stats.get("registry_generation_wraps")
+                        << ", overrides " << stats.get("registry_quarantine_overrides");
+  EXPECT_EQ(stats.get("spawn_failures"), 0u);
+  EXPECT_EQ(stats.get("registry_quarantine_overrides"), 0u);
+  EXPECT_GE(stats.get("registry_generation_wraps"), 1u) << "no slot wrapped in " << s.ids.size() << " spawns";
+  std::map<uint32_t, std::size_t> last_seen;  // id value -> position of its last spawn
+  std::size_t repeats = 0, refused = 0;
+  for (std::size_t pos = 0; pos < s.ids.size(); ++pos) {
+    const ActorId id = s.ids[pos];
+    if (!id.valid()) {
+      ++refused;
+      continue;
+    }
+    EXPECT_NE(id.generation(), 0u);
+    auto [it, fresh] = last_seen.try_emplace(id.value(), pos);
+    if (!fresh) {
+      ++repeats;
+      EXPECT_GT(pos - it->second, kBound) << "id " << id.value() << " came back after " << pos - it->second
+                                          << " spawns (bound " << kBound << ")";
+      it->second = pos;
+    }
+  }
+  EXPECT_EQ(refused, 0u) << "spawns refused: the registry ran out of generations";
+  EXPECT_GT(repeats, 0u) << "the test never reached a wrapped id";
+  // Each child: its own queued message, then the error bounced to it (dead too):
+  // no message to a dead id reached the actor living in its slot later.
   EXPECT_EQ(stats.get("dead_letters"), 2 * s.ids.size());
 }
 

@@ -2,8 +2,12 @@
 // against a fake SocketApi, so their logic is tested without a net thread:
 // frames echoed byte-exact across any split, raw echo, an oversize frame
 // closing the connection with a counted error, the peer's EOF answered by
-// close(), the connection actor ending on kClosed or kError, and HTTP
-// keep-alive / Connection: close / 400 answers.
+// close(), the connection actor ending on kClosed or kError, HTTP
+// keep-alive / Connection: close / 400 answers, and the timeouts (a head
+// dribbled byte by byte closed at the header timeout; complete requests
+// clearing the head deadline, then the idle timeout closing).
+// Threads: the engine's workers run the actors; the test thread plays the
+// net thread (FakeSockets is locked).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -268,6 +272,51 @@ TEST_F(ServiceTest, HttpBadRequestGets400AndClose) {
   EXPECT_EQ(fake_.sent(9).rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << fake_.sent(9);
   EXPECT_NE(fake_.sent(9).find("Connection: close\r\n"), std::string::npos);
   EXPECT_EQ(stats_.get(NetServiceStats::k_bad_requests), 1u);
+}
+
+// Slowloris dribbling: a client sending one byte of its head every 40 ms
+// must not push the header deadline back (each read would, if the stamp
+// followed the last byte instead of the head's first). Closed at ~300 ms.
+TEST_F(ServiceTest, HttpHeadDribbledByteByByteIsClosedAtTheHeaderTimeout) {
+  NetServiceOptions options;
+  options.kind = NetServiceKind::kHttp;
+  options.header_timeout_ns = 300'000'000;
+  options.idle_timeout_ns = 0;
+  start(options);
+  const core::ActorId conn = accept(9);
+  const auto started = std::chrono::steady_clock::now();
+  const std::string head = "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghijklmnopqrstuvwxyz";
+  for (std::size_t i = 0; i < head.size() && !fake_.closed(9); ++i) {
+    data(conn, 9, head.substr(i, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  }
+  ASSERT_TRUE(eventually([&] { return fake_.closed(9); }));
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, std::chrono::milliseconds(300));
+  EXPECT_LT(waited, std::chrono::milliseconds(900));
+  EXPECT_EQ(stats_.get(NetServiceStats::k_header_timeouts), 1u);
+  EXPECT_EQ(fake_.sent(9), "");
+}
+
+// Keep-alive: a whole request clears the head deadline, so a client that
+// completes requests every 60 ms outlives several header timeouts (100 ms),
+// and is closed by the idle timeout (250 ms) once it stops.
+TEST_F(ServiceTest, HttpCompleteHeadsClearTheHeaderDeadlineThenIdleCloses) {
+  NetServiceOptions options;
+  options.kind = NetServiceKind::kHttp;
+  options.header_timeout_ns = 100'000'000;
+  options.idle_timeout_ns = 250'000'000;
+  start(options);
+  const core::ActorId conn = accept(9);
+  for (int i = 0; i < 8; ++i) {
+    data(conn, 9, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  EXPECT_FALSE(fake_.closed(9));
+  ASSERT_TRUE(eventually([&] { return fake_.closed(9); }));
+  EXPECT_EQ(stats_.get(NetServiceStats::k_idle_timeouts), 1u);
+  EXPECT_EQ(stats_.get(NetServiceStats::k_header_timeouts), 0u);
+  EXPECT_EQ(stats_.get(NetServiceStats::k_messages), 8u);
 }
 
 TEST(NetServiceStats, SumsWorkersAndNamesEveryCounter) {
