@@ -69,7 +69,7 @@ def main():
             (["bench", "--max-actors=0"], "max-actors"),
             (["bench", "--max-connections=99999999999"], "max-connections"),
             (["bench", "--repetitions=0"], "repetitions"),
-            (["bench", "--policy=steal", "--runqueue=spinlist"], "runqueue"),
+            (["bench", "--policy=skynet", "--steal=half"], "steal"),
             (["bench", "--config", inputs], "--config"),
             (["bench", "--config", "/dev/zero"], "--config"),
             (["bench", "--config", os.path.join(inputs, "missing.toml")], "--config"),

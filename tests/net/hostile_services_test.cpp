@@ -56,10 +56,8 @@ class HostileServices : public ::testing::TestWithParam<std::string> {
     if (underscore != std::string::npos) config.net = param.substr(underscore + 1);
     if (tweak) tweak(config);
     engine_ = sched::make_engine(config);
-    io::NetOptions net = io::NetOptions::from_environment();
-    net.max_sockets = config.max_connections;  // the table size the test chose
     try {
-      io::attach_net(*engine_, config, net);
+      io::attach_net(*engine_, config);  // the table size the test chose: config.max_connections
     } catch (const core::ConfigError& e) {  // the build refuses the backend: a failure
       ADD_FAILURE() << e.what();
       return false;
