@@ -20,6 +20,8 @@
 // signal_done.
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include <memory>
 #include <vector>
 
@@ -58,9 +60,18 @@ struct ColdRequest {
   uint64_t sent_ns;
 };
 
+// Replies a cold client got so far, for the run watch (Probe::progress):
+// written by that client only (a relaxed store, no read-modify-write on the
+// hot path), read by the watching thread; a line each, so clients on
+// different workers do not share one.
+struct alignas(core::kCacheLine) ClientProgress {
+  std::atomic<uint64_t> replies{0};
+};
+
 struct SkewedShared {
   Probe& probe;
   std::vector<perf::LatencyHistogram> client_latency;  // [i]: written by client i only
+  std::vector<ClientProgress> client_progress;          // [i]: written by client i only
 };
 
 class HotActor final : public core::Actor {
@@ -131,7 +142,8 @@ class ColdClient final : public core::Actor {
       const auto r = msg.as<ColdRequest>();
       shared_.client_latency[index_].record(perf::now_ns() - r.sent_ns);
       if (r.seq != done_) in_order_ = false;
-      if (++done_ < requests_) request(ctx);
+      shared_.client_progress[index_].replies.store(++done_, std::memory_order_relaxed);  // read by the watch
+      if (done_ < requests_) request(ctx);
       else send_or_drop(ctx, coordinator_, kClientDone, uint8_t{in_order_});
     }
   }
@@ -212,7 +224,14 @@ WorkloadResult run_skewed(const core::Config& config, const WorkloadParams& para
   const uint64_t window = window_of(params);
   std::unique_ptr<SkewedShared> shared;
   WorkloadResult r = run_on_engine(config, params.watch, [&](core::Engine& engine, Probe& probe) {
-    shared.reset(new SkewedShared{probe, std::vector<perf::LatencyHistogram>(cold)});
+    shared.reset(new SkewedShared{probe, std::vector<perf::LatencyHistogram>(cold),
+                                  std::vector<ClientProgress>(cold)});
+    // The flood runs until every cold client is done: progress is the cold replies.
+    probe.progress = [s = shared.get()] {
+      uint64_t replies = 0;
+      for (const auto& c : s->client_progress) replies += c.replies.load(std::memory_order_relaxed);
+      return replies;
+    };
     engine.spawn<Coordinator>(*shared, cold, params.count / cold, window);
   });
   r.extras["cold_actors"] = cold;

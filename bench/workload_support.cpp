@@ -71,6 +71,7 @@ std::string grouped(uint64_t n) {
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 std::string progress_text(uint64_t messages, const Probe& probe) {
+  if (probe.progress) return grouped(messages) + " of the workload's own progress count";
   std::string text = grouped(messages) + " messages dispatched";
   if (probe.expected_messages > 0) text += " of about " + grouped(probe.expected_messages);
   return text;
@@ -122,7 +123,7 @@ WorkloadResult run_on_engine(const core::Config& config, const RunWatch& watch,
         break;
       }
       const core::RuntimeStats stats = engine->runtime().stats();  // one snapshot a slice
-      const uint64_t now_progress = stats.get("messages");
+      const uint64_t now_progress = probe.progress ? probe.progress() : stats.get("messages");
       const Clock::time_point now = Clock::now();
       if (now_progress != progress) progress = now_progress, last_move = now;
       if ((refused = spawns_refused(stats, probe)) > 0) {
@@ -154,8 +155,8 @@ WorkloadResult run_on_engine(const core::Config& config, const RunWatch& watch,
       if (!probe.error.empty()) r.error += " (the workload: " + probe.error + ")";
       return r;
     case Verdict::kStalled:
-      r.error = fmt::format("stalled: no message dispatched for {:.1f} s (--stall); last progress: {} after {:.1f} s",
-                            seconds(ended - last_move), progress_text(progress, probe), seconds(last_move - started));
+      r.error = fmt::format("stalled: no {} for {:.1f} s (--stall); last progress: {} after {:.1f} s",
+                            probe.progress ? "progress" : "message dispatched", seconds(ended - last_move), progress_text(progress, probe), seconds(last_move - started));
       return r;
     case Verdict::kTooSlow:
       r.error = fmt::format("too slow: cut by --run-limit after {:.1f} s while still making progress "

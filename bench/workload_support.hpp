@@ -46,6 +46,12 @@ struct Probe {
   // Set by the body (before start) when known: the messages a complete run
   // dispatches, so a stall can say how far it got ("... of about N").
   uint64_t expected_messages = 0;
+  // Set by the body (before start) for a workload whose background traffic
+  // does not count toward completion (skewed's flood goes on until every cold
+  // client is done): the watch samples this instead of messages dispatched,
+  // so a lost cold request still ends as "stalled". Called on the watching
+  // thread every 50 ms; it must read only atomics.
+  std::function<uint64_t()> progress;
   // Set by the body when it starts a thread that uses the engine: run after
   // engine->stop() and before the engine is destroyed (e.g. join that
   // thread, which sees its connections close), also when the run is cut.
