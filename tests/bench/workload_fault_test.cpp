@@ -87,7 +87,9 @@ TEST_P(WorkloadFault, CleanRunPassesAndALostMessageFails) {
       EXPECT_TRUE(faulty.verdict == Verdict::kFailed || faulty.verdict == Verdict::kStalled)
           << name << "/" << policy << ": " << to_string(faulty.verdict) << ": " << faulty.error;
       if (faulty.verdict == Verdict::kStalled) {
-        EXPECT_NE(faulty.error.find("stalled: no message dispatched"), std::string::npos) << faulty.error;
+        // "no message dispatched", or "no progress" for a workload that counts
+        // its own (skewed: the cold replies, while the hot flood goes on).
+        EXPECT_NE(faulty.error.find("stalled: no "), std::string::npos) << faulty.error;
         EXPECT_LT(faulty_s, 1.0 + 5.0 + clean_ms / 1000.0) << name << ": the stall took too long to notice";
       }
     }
