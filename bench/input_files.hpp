@@ -1,5 +1,5 @@
 // input_files.hpp: the files a user names on the command line, checked
-// before anything runs (issue 14): an input (suite file, --config) must be a
+// before anything runs: an input (suite file, --config) must be a
 // regular file of bounded size, so a directory or /dev/zero is an error, not
 // an abort or an endless read; an output path (--out) must be writable, so a
 // run's results are never lost to a bad path after the run. Neither check

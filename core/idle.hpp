@@ -28,7 +28,7 @@ class IdleDriver {
   // without blocking (events become messages), releases it. False if the
   // driver was taken (another worker drives it: nothing to do) or stopping.
   // Without it a worker polls only when it parks, so actors that keep every
-  // worker busy starve the sockets (issue 12 item 5).
+  // worker busy starve the sockets.
   virtual bool poll() noexcept = 0;
 };
 

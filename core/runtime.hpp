@@ -179,7 +179,7 @@ class Runtime final : public RuntimeBase {
 
   // --net=worker: a busy worker polls the io driver (non-blocking) every
   // event_interval turns, or sockets would wait until some worker parks
-  // (issue 12 item 5). One branch per turn when no driver is attached.
+  // (busy actors starving the network). One branch per turn when no driver is attached.
   void poll_driver(Worker& w) noexcept {
     if (driver_ == nullptr || config_.event_interval == 0) return;
     if (++w.turns_since_poll < config_.event_interval) return;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """tests/bench/cli_input_test.py ACTORLAB: every bad input is refused before
-anything runs (issue 14), and `actorlab list` / `actorlab ablate` work on
-tiny counts (issue 13).
+anything runs, and `actorlab list` / `actorlab ablate` work on
+tiny counts.
 Guards: a bad flag value that runs anyway (--count=0 running the default,
 load --duration=inf reporting ok, echo --duration=nan running forever), an
 empty --host= / --workload= swallowing the next argument, a directory or

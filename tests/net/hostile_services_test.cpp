@@ -1,5 +1,5 @@
 // hostile_services_test.cpp: the echo and http services (bench/net_services)
-// on the real net service under hostile clients (issue 12 items 4, 5, 8),
+// on the real net service under hostile clients (timeouts, busy-worker polls, load at absurd rates),
 // for each backend x driver (epoll, uring, epoll+worker, uring+worker), on
 // 127.0.0.1 only:
 //  - idle connections closed by the idle timeout while an active one is

@@ -1,8 +1,8 @@
-// net_hostile_test.cpp: the io layer under hostile clients (issue 12), for
+// net_hostile_test.cpp: the io layer under hostile clients, for
 // every backend x driver: socket ids that never come back, read
 // backpressure, the send limit and budget, the send timeout, and close()
 // racing the slot's reuse. Each test's first comment names what it caught
-// on the code before issue 12. Loopback only; bounded in time.
+// on the code before the stale-id, budget and timeout fixes. Loopback only; bounded in time.
 // Threads: the test thread, the clients' threads, the server actors (workers).
 #include <gtest/gtest.h>
 
