@@ -119,7 +119,7 @@ TEST_P(CleanStop, StopWithQueuedMessagesCountsEveryMessageAndEndsEveryThread) {
   EXPECT_EQ(engine->spawn<Counted>(s), kNoActor);
   engine->stop();  // idempotent
 
-  EXPECT_EQ(process_thread_count(), threads_before) << "a worker thread outlived stop()";
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before) << "a worker thread outlived stop()";
   const auto stats = engine->stats();
   const uint64_t spawns = 1 + kCounters;
   EXPECT_EQ(stats.get("spawns"), spawns) << "a spawn after stop was accepted";
@@ -171,7 +171,7 @@ TEST_P(CleanStop, StopWhileActorsFloodEachOtherAndSpawn) {
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   engine->stop();
 
-  EXPECT_EQ(process_thread_count(), threads_before);
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before);
   const auto stats = engine->stats();
   EXPECT_EQ(s.internal_sends_other.get(), 0u);
   EXPECT_EQ(stats.get("messages"), s.dispatched.get());
@@ -237,7 +237,7 @@ TEST_P(CleanStop, StopBeforeStartReleasesEverything) {
   struct Big { uint64_t v[8]; };
   ASSERT_EQ(engine->send(ids[0], kData, Big{}), SendStatus::kOk);
   engine->stop();
-  EXPECT_EQ(process_thread_count(), threads_before);
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before);
   const auto stats = engine->stats();
   EXPECT_EQ(stats.get("messages"), 0u);
   EXPECT_EQ(stats.get("dropped_at_stop"), 10u + 1001u);
@@ -259,7 +259,7 @@ TEST_P(CleanStop, DestructorStopsARunningEngine) {
     for (int i = 0; i < 500; ++i) engine->send(s.peers[i % kPeers], kData, uint64_t(i));
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_EQ(process_thread_count(), threads_before);
+  EXPECT_EQ(thread_count_settled(threads_before), threads_before);
   EXPECT_EQ(s.destroyed.get(), s.constructed.get()) << "an actor was never destroyed";
 }
 

@@ -235,17 +235,41 @@ struct Tally {
 };
 
 // Threads of this process now (/proc/self/task), to check that stop() ends
-// them. Take the baseline after baseline_thread_count()'s warm-up: TSan starts
-// a background thread when the process creates its first thread.
+// them. A joined std::thread can still be listed for a moment: join returns
+// when the kernel clears the thread's tid, before the task leaves /proc. So
+// checks after a join use thread_count_settled(), which waits (2 s at most)
+// for the expected count; a thread really left running stays and fails it.
+// Take the baseline with baseline_thread_count(): its warm-up thread makes
+// TSan start its background thread first, and it waits until the count holds
+// still (the warm-up thread has left /proc).
 inline std::size_t process_thread_count() {
   std::size_t n = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
   return n;
 }
 
+inline std::size_t thread_count_settled(std::size_t expected) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::size_t n = process_thread_count();
+  while (n != expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    n = process_thread_count();
+  }
+  return n;
+}
+
 inline std::size_t baseline_thread_count() {
   std::thread([] {}).join();
-  return process_thread_count();
+  // The count is the baseline once it holds for 10 readings 1 ms apart.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  std::size_t n = process_thread_count();
+  for (int same = 0; same < 10 && std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const std::size_t now = process_thread_count();
+    same = now == n ? same + 1 : 0;
+    n = now;
+  }
+  return n;
 }
 
 // splitmix64: a checksum term that a lost, duplicated or corrupted value changes.
