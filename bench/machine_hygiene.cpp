@@ -1,14 +1,13 @@
 // machine_hygiene.cpp: see machine_hygiene.hpp.
 #include "bench/machine_hygiene.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -22,9 +21,26 @@ constexpr std::array<std::string_view, 14> kBenchmarkPrograms = {
     "redis-benchmark", "memtier_benchmark", "hyperfine", "ab", "phoronix-test-suite"};
 constexpr std::array<std::string_view, 6> kCompilers = {"cc1plus", "cc1", "ld", "ld.gold", "lld", "rustc"};
 
+// The whole of a small /proc file, or "" if it cannot be read. Plain
+// read(2), not iostreams: a process may exit while we read its files, and
+// libstdc++'s filebuf throws on the ESRCH that read then returns.
+std::string read_proc_file(const std::filesystem::path& path) {
+  std::string out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;  // EOF, or the process went away (ESRCH): keep what we have
+    out.append(buf, static_cast<std::size_t>(n));
+    if (out.size() > (1u << 20)) break;
+  }
+  ::close(fd);
+  return out;
+}
+
 std::vector<std::string> read_cmdline(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "cmdline", std::ios::binary);
-  std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string raw = read_proc_file(dir / "cmdline");
   std::vector<std::string> args;
   std::string current;
   for (char c : raw) {
@@ -40,9 +56,8 @@ std::vector<std::string> read_cmdline(const std::filesystem::path& dir) {
 }
 
 int parent_of(const std::filesystem::path& proc_root, int pid) {
-  std::ifstream in(proc_root / std::to_string(pid) / "stat");
-  std::string line;
-  if (!std::getline(in, line)) return 0;
+  const std::string line = read_proc_file(std::filesystem::path(proc_root) / std::to_string(pid) / "stat");
+  if (line.empty()) return 0;
   // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
   const auto close = line.rfind(')');
   if (close == std::string::npos) return 0;
@@ -89,7 +104,9 @@ std::vector<CompetingProcess> competing_processes(const std::string& proc_root, 
   for (int pid = self_pid; pid > 1 && skip.insert(pid).second;) pid = parent_of(proc_root, pid);
   std::vector<CompetingProcess> found;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(proc_root, error)) {
+  fs::directory_iterator it(proc_root, error), end;
+  for (; !error && it != end; it.increment(error)) {  // increment(error): never throws mid-scan
+    const auto& entry = *it;
     const std::string name = entry.path().filename().string();
     if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; }))
       continue;
@@ -110,7 +127,7 @@ std::vector<std::string> hygiene_warnings(const perf::MachineInfo& machine) {
 
 HygieneSample take_hygiene_sample() {
   HygieneSample sample;
-  std::ifstream("/proc/loadavg") >> sample.load_1min;
+  std::istringstream(read_proc_file("/proc/loadavg")) >> sample.load_1min;
   sample.cpus = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   sample.warnings = hygiene_warnings(sample.load_1min, sample.cpus);
   return sample;

@@ -114,7 +114,10 @@ class Message {
     requires std::is_trivially_copyable_v<T>
   T as() const noexcept {
     T out{};
-    std::memcpy(&out, data(), size() < sizeof(T) ? size() : sizeof(T));
+    if (size() >= sizeof(T)) [[likely]]
+      std::memcpy(&out, data(), sizeof(T));  // a fixed size: inlined, no call
+    else
+      std::memcpy(&out, data(), size());
     return out;
   }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "bench/machine_hygiene.hpp"
 
@@ -65,6 +66,20 @@ TEST_F(FakeProc, AnotherSuiteIsFoundWhenItIsNotAnAncestor) {
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0].pid, 12);
   EXPECT_EQ(found[0].command, "actorlab suite b.toml");
+}
+
+// Target: a /proc file that opens but cannot be read. A process that exits
+// while the scan reads its files makes read(2) fail (ESRCH); an iostream
+// turned that into an exception that ended a whole suite. A directory in
+// place of the file fails read(2) the same way (EISDIR), every time.
+TEST_F(FakeProc, UnreadableFilesAreSkippedNotThrown) {
+  add(100, 1, "cc1plus -quiet x.cpp");
+  fs::create_directories(root_ / "200" / "cmdline");
+  fs::create_directories(root_ / "200" / "stat");
+  std::vector<CompetingProcess> found;
+  ASSERT_NO_THROW(found = competing_processes(root_.string(), 999));
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].pid, 100);
 }
 
 TEST(LoadWarning, Threshold) {
