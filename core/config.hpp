@@ -67,7 +67,7 @@ struct Config {
   // Names only: sched/ parses and checks them (sched::validate) and picks
   // the template instance; `policy` names the preset these came from.
   std::string placement = "global";      // global | local | home
-  std::string home = "hash";             // placement=home: spawner | hash
+  std::string home = "spawner";          // placement=home: spawner | hash (spawner: 1.5-2.6x on skynet, fanout, big; README)
   std::string lifo = "off";              // off | on | stealable
   uint64_t lifo_backoff_ns = 3000;       // lifo=stealable: a thief's wait before taking the slot (Go: ~3 us)
   std::string steal = "off";             // off | one | half (placements with per-worker queues)

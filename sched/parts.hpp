@@ -37,7 +37,7 @@ struct Parts {
   LifoMode lifo = LifoMode::kOff;
   uint64_t lifo_backoff_ns = 3000;
   StealMode steal = StealMode::kOff;
-  HomeRule home = HomeRule::kHash;
+  HomeRule home = HomeRule::kSpawner;
   core::BatchKnob batch;
   IdleParams idle;
 

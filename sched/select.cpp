@@ -158,7 +158,7 @@ const std::vector<Preset>& preset_table() {
        {{"placement", "local"}, {"lifo", "on"}, {"steal", "half"}, {"batch", "weights"},
         {"idle", "spin-then-park"}, {"mailbox", "lockfree"}, {"runqueue", "lockfree"}}},
       {"pinned", "every actor on its home worker, no stealing",
-       {{"placement", "home"}, {"home", "hash"}, {"lifo", "off"}, {"steal", "off"}, {"batch", "weights"},
+       {{"placement", "home"}, {"home", "spawner"}, {"lifo", "off"}, {"steal", "off"}, {"batch", "weights"},
         {"idle", "spin-then-park"}, {"mailbox", "lockfree"}, {"runqueue", "lockfree"}}},
       {"skynet-classic", "skynet with the spinlocked mailbox and run queue: the original design, the baseline",
        {{"placement", "global"}, {"lifo", "off"}, {"steal", "off"}, {"batch", "weights"},

@@ -33,7 +33,7 @@ TEST(Compositions, GeneratedListHasEveryPresetAndEverySingleChange) {
         "skynet_placement_local", "skynet_batch_all", "skynet_batch_1", "skynet_idle_spin", "skynet_idle_park",
         "skynet_mailbox_spinring", "skynet_runqueue_spinlist", "steal_lifo_off", "steal_lifo_stealable",
         "steal_steal_off", "steal_steal_one", "steal_batch_all", "steal_idle_spin", "steal_idle_park",
-        "steal_mailbox_spinring", "steal_runqueue_spinlist", "pinned_home_spawner"})
+        "steal_mailbox_spinring", "steal_runqueue_spinlist", "pinned_home_hash"})
     EXPECT_EQ(names.count(expected), 1u) << "missing composition " << expected;
   // Invalid single changes are not compositions: steal under global or home.
   EXPECT_EQ(names.count("skynet_steal_half"), 0u);
@@ -63,7 +63,7 @@ TEST(Compositions, ImpossibleCombinationsAreRefusedNamingTheConflict) {
                  {"steal: 'one'", "placement home binds"});
   expect_refused([](auto& c) { sched::apply_preset("pinned", c); c.lifo = "stealable"; },
                  {"lifo: 'stealable'", "placement home", "--lifo=on"});
-  expect_refused([](auto& c) { c.home = "spawner"; }, {"home: 'spawner'", "placement home only", "placement is global"});
+  expect_refused([](auto& c) { c.home = "hash"; }, {"home: 'hash'", "placement home only", "placement is global"});
   expect_refused([](auto& c) { c.net = "worker"; c.idle = "spin"; }, {"net: 'worker'", "never parks", "--net=thread"});
   expect_refused([](auto& c) { c.lifo = "maybe"; }, {"lifo: unknown 'maybe'", "off, on, stealable"});
   expect_refused([](auto& c) { c.steal = "all"; }, {"steal: unknown 'all'", "off, one, half"});
