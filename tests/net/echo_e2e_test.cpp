@@ -22,6 +22,7 @@
 #include "bench/net_load.hpp"
 #include "bench/net_services.hpp"
 #include "bench/workload.hpp"
+#include "tests/net/service_fixture.hpp"
 #include "io/framing.hpp"
 #include "io/net.hpp"
 #include "sched/select.hpp"
@@ -29,50 +30,18 @@
 namespace actorlab::bench {
 namespace {
 
-class EchoEndToEnd : public ::testing::TestWithParam<std::string> {
+class EchoEndToEnd : public ServiceTest {
  protected:
-  // Starts engine + net + echo service; false (and a skip) if the backend is refused.
+  EchoEndToEnd() : ServiceTest(2) {}
   bool start(uint32_t max_frame = io::kDefaultMaxFrameBytes) {
     core::Config config;
     config.threads = 2;
     config.backend = GetParam();
-    engine_ = sched::make_engine(config);
-    try {
-      io::attach_net(*engine_, config);
-    } catch (const core::ConfigError& e) {  // the build refuses the backend: a failure
-      ADD_FAILURE() << e.what();
-      return false;
-    } catch (const std::runtime_error& e) {  // the kernel refuses it (io_uring disabled)
-      skip_reason_ = e.what();
-      return false;
-    }
     NetServiceOptions options;
     options.max_frame = max_frame;
-    auto listening = spawn_net_service(*engine_, options, stats_);
-    engine_->start();
-    EXPECT_EQ(listening.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-    const ListenResult r = listening.get();
-    EXPECT_TRUE(r.socket.valid()) << std::strerror(r.error);
-    port_ = r.port;
-    return r.socket.valid();
+    return start_service(config, options);
   }
-  void TearDown() override {
-    if (engine_) engine_->stop();
-  }
-
-  NetServiceStats stats_{2};
-  std::unique_ptr<core::Engine> engine_;
-  uint16_t port_ = 0;
-  std::string skip_reason_;
 };
-
-#define START_OR_SKIP(...)                                               \
-  do {                                                                   \
-    if (!start(__VA_ARGS__)) {                                           \
-      if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;           \
-      FAIL() << "echo service did not start";                            \
-    }                                                                    \
-  } while (0)
 
 TEST_P(EchoEndToEnd, HundredConnectionsClosedLoop) {
   START_OR_SKIP();

@@ -33,6 +33,7 @@
 #include "perf/clock.hpp"
 #include "sched/select.hpp"
 #include "tests/net/net_support.hpp"
+#include "tests/net/service_fixture.hpp"
 
 namespace actorlab::bench {
 namespace {
@@ -43,10 +44,11 @@ using net_support::write_all;
 
 constexpr uint64_t kMs = 1'000'000;
 
-class HostileServices : public ::testing::TestWithParam<std::string> {
+class HostileServices : public ServiceTest {
  protected:
-  // Starts engine + net + one service; false (and skip_reason_) if refused.
-  // `tweak` lowers the Config knobs (timeouts, table size) for the test.
+  HostileServices() : ServiceTest(4) {}
+  // `tweak` lowers the Config knobs (timeouts, table size) for the test; the
+  // net takes its table size from config.max_connections.
   bool start(NetServiceKind kind, const std::function<void(core::Config&)>& tweak, int threads = 2) {
     core::Config config;
     config.threads = threads;
@@ -55,44 +57,12 @@ class HostileServices : public ::testing::TestWithParam<std::string> {
     config.backend = param.substr(0, underscore);
     if (underscore != std::string::npos) config.net = param.substr(underscore + 1);
     if (tweak) tweak(config);
-    engine_ = sched::make_engine(config);
-    try {
-      io::attach_net(*engine_, config);  // the table size the test chose: config.max_connections
-    } catch (const core::ConfigError& e) {  // the build refuses the backend: a failure
-      ADD_FAILURE() << e.what();
-      return false;
-    } catch (const std::runtime_error& e) {  // the kernel refuses it (io_uring disabled)
-      skip_reason_ = e.what();
-      return false;
-    }
     NetServiceOptions options;
     options.kind = kind;
     options.apply(config);
-    auto listening = spawn_net_service(*engine_, options, stats_);
-    engine_->start();
-    EXPECT_EQ(listening.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-    const ListenResult r = listening.get();
-    EXPECT_TRUE(r.socket.valid()) << std::strerror(r.error);
-    port_ = r.port;
-    return r.socket.valid();
+    return start_service(config, options);
   }
-  void TearDown() override {
-    if (engine_) engine_->stop();
-  }
-
-  NetServiceStats stats_{4};
-  std::unique_ptr<core::Engine> engine_;
-  uint16_t port_ = 0;
-  std::string skip_reason_;
 };
-
-#define START_OR_SKIP(...)                                     \
-  do {                                                         \
-    if (!start(__VA_ARGS__)) {                                 \
-      if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_; \
-      FAIL() << "service did not start";                       \
-    }                                                          \
-  } while (0)
 
 // Waits (up to `limit`) for the server to end the connection: true on EOF or
 // reset, false if the socket is still open (recv timed out) or sent data.
