@@ -10,7 +10,8 @@ that depends on the suite file's path; a merge that drops, duplicates or
 reorders entries, loses a cell's machine, accepts shards of other suites,
 commits or cell lists without --allow-mixed, accepts a cell twice, takes a
 malformed file, or does not flag mixed kinds of machine; scripts/plot and
-scripts/compare failing on a merged set. Exit 0 pass, 1 fail."""
+scripts/compare failing on a merged set; scripts/estimate counting other
+cells for a shard than the program runs. Exit 0 pass, 1 fail."""
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 
+ROOT = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else "."
 BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
 
 
@@ -48,6 +50,10 @@ def check_split(actorlab, suite, counts):
             if [c for c in whole if c in part] != part:
                 fail(f"{suite} --shard={i}/{n}: cells not in the suite's order")
             seen += part
+            est = run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "estimate"), suite, "/nonexistent",
+                       f"--shard={i}/{n}"])
+            if f"(shard {i}/{n}: {len(part)} of them)" not in est.stdout:
+                fail(f"scripts/estimate --shard={i}/{n} does not count the {len(part)} cells: {est.stdout!r}")
         if sorted(seen) != sorted(whole) or len(set(seen)) != len(seen):
             fail(f"{suite}: {n} shards hold {len(seen)} cells ({len(set(seen))} distinct), the suite {len(whole)}")
     return whole
