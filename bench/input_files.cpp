@@ -14,15 +14,16 @@
 
 namespace actorlab::bench {
 
-std::string read_input_file(const std::string& path, std::string_view what, std::size_t max_bytes) {
+std::string read_input_file(const std::string& path, std::string_view what, std::size_t max_bytes,
+                            std::string_view expected) {
   if (path.empty()) throw core::ConfigError(fmt::format("{}: empty path", what));
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0)
     throw core::ConfigError(fmt::format("{} '{}': cannot open: {}", what, path, std::strerror(errno)));
   if (S_ISDIR(st.st_mode))
-    throw core::ConfigError(fmt::format("{} '{}': is a directory; give a TOML file", what, path));
+    throw core::ConfigError(fmt::format("{} '{}': is a directory; give {}", what, path, expected));
   if (!S_ISREG(st.st_mode))
-    throw core::ConfigError(fmt::format("{} '{}': is not a regular file; give a TOML file", what, path));
+    throw core::ConfigError(fmt::format("{} '{}': is not a regular file; give {}", what, path, expected));
   if (static_cast<std::size_t>(st.st_size) > max_bytes)
     throw core::ConfigError(
         fmt::format("{} '{}': is {} bytes; the limit is {} bytes", what, path, st.st_size, max_bytes));

@@ -16,9 +16,10 @@ namespace actorlab::bench {
 
 constexpr std::size_t kMaxInputFileBytes = 1u << 20;
 
-// The file's text; throws core::ConfigError "WHAT 'PATH': why".
+// The file's text; throws core::ConfigError "WHAT 'PATH': why" (a
+// directory or device: "give EXPECTED").
 std::string read_input_file(const std::string& path, std::string_view what,
-                            std::size_t max_bytes = kMaxInputFileBytes);
+                            std::size_t max_bytes = kMaxInputFileBytes, std::string_view expected = "a TOML file");
 
 // Throws core::ConfigError "FLAG: 'PATH' ..." unless a file can be written at
 // `path` (not a directory; its directory exists or can be created, and is

@@ -1,6 +1,7 @@
 // main.cpp: the `actorlab` program: `actorlab list`, `actorlab bench`,
 // `actorlab ablate` (bench/ablate_command.hpp), `actorlab suite`
-// (bench/suite_command.hpp), and the network commands `echo`, `http`,
+// (bench/suite_command.hpp), `actorlab merge` (bench/merge_command.hpp: the
+// shards of a suite joined), and the network commands `echo`, `http`,
 // `load` (bench/net_commands.hpp).
 // Every flag is validated before anything runs (the knob table,
 // sched/knobs.hpp, for every Config knob); a wrong value names the flag and
@@ -22,8 +23,7 @@
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
-#include "bench/runner.hpp"
-#include "bench/suite_command.hpp"
+#include "bench/merge_command.hpp"
 #include "bench/net_commands.hpp"
 #include "bench/runner.hpp"
 #include "bench/suite_command.hpp"
@@ -151,6 +151,8 @@ int main(int argc, char** argv) {
 
   bench::SuiteCli suite_cli;
   bench::add_suite_command(app, suite_cli);
+  bench::MergeCli merge_cli;
+  bench::add_merge_command(app, merge_cli);
   bench::NetCommands net_commands(app);  // echo, http, load
 
   if (const std::string flag = empty_value_flag(argc, argv); !flag.empty()) {
@@ -172,6 +174,7 @@ int main(int argc, char** argv) {
   }
   const std::string command_line = joined(argc, argv);
   if (app.got_subcommand("suite")) return bench::run_suite_command(suite_cli, command_line);
+  if (app.got_subcommand("merge")) return bench::run_merge_command(merge_cli, command_line);
   if (auto rc = net_commands.run(command_line)) return *rc;
 
   if (ablate->parsed()) {

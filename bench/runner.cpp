@@ -199,8 +199,15 @@ void add_watch_flags(CLI::App& app, RunWatch& watch) {
 
 int run_plan(const RunPlan& plan) {
   std::vector<Cell> cells;
+  std::size_t next_chosen = 0, index = 0;
   for (const auto& pw : plan.workloads) {
     for (const auto& lc : plan.configs) {
+      if (plan.cells) {
+        const bool chosen = next_chosen < plan.cells->size() && (*plan.cells)[next_chosen] == index;
+        ++index;
+        if (!chosen) continue;
+        ++next_chosen;
+      }
       Cell cell{&pw, &lc, {}, -1.0, {}, {}};
       cell.stats.name = pw.name + "/" + lc.label;
       cell.stats.group = pw.name;

@@ -1,5 +1,6 @@
 // runner.hpp: the matrix runner shared by `actorlab bench` and `actorlab
-// suite`: planned workloads x configurations, warm-up runs first (discarded),
+// suite`: planned workloads x configurations (or a shard of those cells,
+// RunPlan::cells), warm-up runs first (discarded),
 // then the repetitions, each repetition running every cell once in the same
 // order, so that noise on the machine (other load, frequency changes) hits
 // all configurations alike and ratios are between medians measured in one
@@ -22,6 +23,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,10 @@ std::string planned_name(const Workload& workload, const WorkloadParams& params)
 struct RunPlan {
   std::vector<PlannedWorkload> workloads;
   std::vector<LabeledConfig> configs;
+  // The cells to run, as ascending row-major indices (workload * configs +
+  // configuration): a shard of the matrix (bench/shard.hpp). nullopt: all.
+  // Each repetition runs the chosen cells once, in this order.
+  std::optional<std::vector<std::size_t>> cells;
   int repetitions = 5;
   int warmup = 0;            // runs per cell before the repetitions, discarded
   RunWatch watch;            // --stall, --run-limit

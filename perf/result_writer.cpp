@@ -217,8 +217,11 @@ nlohmann::json to_json(const ResultSet& results) {
 }
 
 void write_result_file(const ResultSet& results, const std::string& path) {
+  write_text_file_atomically(build_document(results).dump(2) + "\n", path);
+}
+
+void write_text_file_atomically(const std::string& text, const std::string& path) {
   namespace fs = std::filesystem;
-  const std::string text = build_document(results).dump(2) + "\n";
   const fs::path target(path);
   std::error_code error;
   if (target.has_parent_path()) {
