@@ -74,6 +74,8 @@ void print_list() {
   }
   section("mailbox kinds (--mailbox)", sched::mailbox_kinds());
   section("run-queue kinds (--runqueue)", sched::run_queue_kinds());
+  section("network backends (--backend)", sched::backend_choices());
+  section("network drivers (--net)", sched::driver_choices());
   std::printf("workloads (--workload):\n");
   for (const auto& w : bench::workloads()) {
     std::printf("  %-16s %s (default count %llu, unit: %s)\n", w.name.c_str(), w.description.c_str(),

@@ -2,8 +2,27 @@
 //
 // An Actor is user state plus on_message(Context&, Message&). The runtime
 // calls it on one worker at a time (invariant 3); on_start runs first, as the
-// actor's first message. A Context lives for one dispatch and gives the actor
-// its id, send, spawn, exit, and request/response by session (call/reply).
+// actor's first message. Both have empty defaults, so an actor that only
+// sends overrides on_start alone. A Context lives for one dispatch and gives
+// the actor its id, its parent (the spawner's id, kNoActor for an actor
+// spawned from outside the actors; valid from on_start on), send, spawn,
+// exit, and request/response by session (call/reply).
+//
+// Wiring peers before they run: spawn_batch(n, make) (here and on Engine)
+// reserves n ids first, then calls make(i, ids) for each i on the calling
+// thread (every constructor sees every id), then registers all n actors and
+// queues their start messages, and only then hands them to the scheduler.
+// So no member runs before the whole batch is registered, and a message one
+// member sends another (even from on_start) lands behind the receiver's
+// start message. (One race is left: a sender still holding a stale id of a
+// reused slot can make that slot's member runnable while the batch is being
+// queued; its messages to a peer whose start is not queued yet then become
+// dead letters, counted and answered with kTypeError as always.) A batch is
+// all or nothing: if the registry is full or make throws or returns null,
+// no member is registered, the slots go back, and the result is empty.
+//
+// The main thread receives through an Inbox (core/inbox.hpp, Engine::inbox()):
+// an ActorId actors send to like any other, read with Inbox::receive.
 //
 // Context reaches the runtime through RuntimeBase, an abstract class: actor
 // code is compiled once for every policy and mailbox kind, so each send costs
@@ -14,11 +33,15 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <functional>
 #include <optional>
+#include <span>
 #include <utility>
+#include <vector>
 
 #include "core/actor_id.hpp"
 #include "core/counters.hpp"
+#include "core/mailbox.hpp"
 #include "core/message.hpp"
 #include "core/services.hpp"
 
@@ -26,17 +49,30 @@ namespace actorlab::core {
 
 class Context;
 class IdleDriver;  // core/idle.hpp
+template <Mailbox MB, class Sched>
+class Runtime;  // core/runtime.hpp
 
 class Actor {
  public:
   virtual ~Actor() = default;
   virtual void on_start(Context&) {}
-  virtual void on_message(Context& ctx, Message& msg) = 0;
+  // The default ignores the message (errors and timeouts an actor that only
+  // sends may still get included).
+  virtual void on_message(Context&, Message&) {}
 
  private:
+  template <Mailbox MB, class Sched>
+  friend class Runtime;  // sets parent_ at spawn
   friend class Context;
   uint32_t last_session_ = 0;  // touched only by the worker running this actor
+  // The spawner's id: written by spawn before the cell's owner_id_ release
+  // (core/runtime.hpp spawn_now), read by the worker after it popped the
+  // start message, which orders it; never written again.
+  ActorId parent_;
 };
+
+// make(i, ids) builds member i of a batch (see the top of the file).
+using BatchFactory = std::function<std::unique_ptr<Actor>(std::size_t i, std::span<const ActorId> ids)>;
 
 enum class SendStatus {
   kOk,          // queued for a live actor
@@ -59,6 +95,17 @@ class RuntimeBase {
   virtual SendStatus send(Message&& msg, int worker) noexcept = 0;
   virtual ActorId spawn(std::unique_ptr<Actor> actor, ActorId parent, int worker,
                         int placement = -1) noexcept = 0;
+  // Fills ids (its size is the batch's) and spawns the batch; false (nothing
+  // spawned, counted as one spawn failure) when the registry is full, make
+  // throws or returns nullptr, or the engine is stopping.
+  virtual bool spawn_batch(std::span<ActorId> ids, const BatchFactory& make, ActorId parent,
+                           int worker) noexcept = 0;
+  // Inboxes (core/inbox.hpp). open_inbox throws std::runtime_error when
+  // kMaxInboxes are open or the engine has stopped; receive returns nullopt
+  // on timeout, for a closed id, and at once after stop.
+  virtual ActorId open_inbox() = 0;
+  virtual void close_inbox(ActorId inbox) noexcept = 0;
+  virtual std::optional<Message> receive(ActorId inbox, std::chrono::nanoseconds timeout) noexcept = 0;
   virtual void signal_done(int64_t result) noexcept = 0;
   virtual std::optional<int64_t> wait_done(std::chrono::nanoseconds timeout) = 0;
   virtual RuntimeStats stats() const = 0;
@@ -89,6 +136,9 @@ class Context {
       : runtime_(&runtime), actor_(actor), self_(self), worker_(worker) {}
 
   ActorId self() const noexcept { return self_; }
+  // The actor that spawned this one; kNoActor when spawned from outside
+  // (Engine::spawn). Valid in on_start and after.
+  ActorId parent() const noexcept { return actor_->parent_; }
   int worker_index() const noexcept { return worker_; }
 
   // Sends msg with source = self. On kDeadTarget the error message also comes
@@ -132,6 +182,13 @@ class Context {
   template <class A, class... Args>
   ActorId spawn_on(int worker, Args&&... args) {
     return runtime_->spawn(std::make_unique<A>(std::forward<Args>(args)...), self_, worker_, worker);
+  }
+  // n peers that know each other's ids before any runs (top of the file);
+  // empty on failure. parent() of each member is this actor.
+  std::vector<ActorId> spawn_batch(std::size_t n, const BatchFactory& make) {
+    std::vector<ActorId> ids(n);
+    if (!runtime_->spawn_batch(ids, make, self_, worker_)) ids.clear();
+    return ids;
   }
 
   // The actor ends after this dispatch returns; messages still queued for it

@@ -41,7 +41,6 @@ struct ActorCell : MB {
   uint16_t generation_ = 1;
   [[no_unique_address]] SchedState sched_;
 
-  MB& mailbox() noexcept { return *this; }
 };
 
 }  // namespace actorlab::core

@@ -72,6 +72,15 @@ struct Config {
   uint64_t lifo_backoff_ns = 3000;       // lifo=stealable: a thief's wait before taking the slot (Go: ~3 us)
   std::string steal = "off";             // off | one | half (placements with per-worker queues)
   std::string idle = "spin-then-park";   // spin | park | spin-then-park
+  // Whether the part fields above already hold a whole composition. Set by
+  // sched::apply_preset (the CLI, suite files and tests: a preset's
+  // expansion, then their changes): make_engine takes the fields as they
+  // are. False (a Config built in code): make_engine expands `policy` when
+  // it names a preset, and a part field the caller moved off its default
+  // here wins over the preset's value; one left at (or set to) its default
+  // takes the preset's (sched/select.hpp, resolve). Not a knob: to_json
+  // leaves it out.
+  bool parts_expanded = false;
 
   // --- Network service (io/). Defaults are the server's security policy
   // (nginx-like); io/ reads them in attach_net. Durations in ns, 0 = none.

@@ -7,7 +7,9 @@
 // Services (core/services.hpp: the timer thread, the net thread) are owned
 // here too: started after the workers in attach order, stopped before them
 // in reverse order.
-// Threads: call from the owning thread; send() and spawn() from any thread.
+// inbox() opens a mailbox for the calling thread (core/inbox.hpp);
+// spawn_batch wires peers before they run (core/actor.hpp).
+// Threads: call from the owning thread; send(), spawn() and inbox() from any thread.
 #pragma once
 
 #include <chrono>
@@ -17,6 +19,7 @@
 
 #include "core/actor.hpp"
 #include "core/config.hpp"
+#include "core/inbox.hpp"
 
 namespace actorlab::core {
 
@@ -57,6 +60,18 @@ class Engine {
   ActorId spawn_on(int worker, Args&&... args) {
     return runtime_->spawn(std::make_unique<A>(std::forward<Args>(args)...), kNoActor, -1, worker);
   }
+
+  // n peers that know each other's ids before any runs: make(i, ids)
+  // returns member i (core/actor.hpp). Empty on failure (nothing spawned).
+  std::vector<ActorId> spawn_batch(std::size_t n, const BatchFactory& make) {
+    std::vector<ActorId> ids(n);
+    if (!runtime_->spawn_batch(ids, make, kNoActor, -1)) ids.clear();
+    return ids;
+  }
+
+  // A new inbox for a thread outside the actors (core/inbox.hpp); throws
+  // std::runtime_error when kMaxInboxes are open or after stop().
+  Inbox inbox() { return Inbox(*runtime_, runtime_->open_inbox()); }
 
   // From outside the actors: source is kNoActor, so failures are only counted.
   SendStatus send(ActorId to, Message&& msg) noexcept {

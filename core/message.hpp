@@ -39,7 +39,6 @@ enum MessageType : uint32_t {
 enum class ErrorCode : uint32_t {
   kDeadTarget = 1,     // sent to a dead, stale or unknown id
   kActorThrew = 2,     // the target's on_message threw while handling it
-  kStopped = 3,        // the engine stopped before delivery
 };
 
 // Told when a hooked payload is freed (any thread, once per message; see

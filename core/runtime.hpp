@@ -13,6 +13,9 @@
 // releases and counts every queued message and destroys every actor).
 // --net=worker: worker_main also polls the attached IdleDriver every
 // Config::event_interval turns (poll_driver), so busy workers never starve io.
+// Inboxes (core/inbox_table.hpp) sit beside the registry: deliver() asks
+// them only after the registry lookup failed, so the send path of ordinary
+// actors is unchanged; stop() drains them after the workers (dropped_at_stop).
 // Threads: workers run worker_main(); any thread may send and spawn; stop()
 // and the destructor run on the owning (main) thread.
 #pragma once
@@ -24,6 +27,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -34,6 +39,7 @@
 #include "core/config.hpp"
 #include "core/counters.hpp"
 #include "core/idle.hpp"  // IdleDriver (poll_driver)
+#include "core/inbox_table.hpp"
 #include "core/policy.hpp"
 #include "core/registry.hpp"
 
@@ -73,8 +79,9 @@ class Runtime final : public RuntimeBase {
 
   void stop() noexcept override {
     if (stopped_.exchange(true, std::memory_order_acq_rel)) return;
-    // seq_cst: Dekker with send_external(), which raises external_in_flight_
-    // and then reads accepting_; one of the two sees the other's store.
+    // seq_cst: Dekker with the off-worker paths (send, spawn, spawn_batch
+    // with worker < 0, outside_dead_letter), which raise external_in_flight_
+    // and then read accepting_; one of the two sees the other's store.
     accepting_.store(false, std::memory_order_seq_cst);
     while (external_in_flight_.load(std::memory_order_seq_cst) != 0) cpu_relax();
     stopping_.store(true, std::memory_order_release);  // pairs with acquire polls in the policy
@@ -82,6 +89,7 @@ class Runtime final : public RuntimeBase {
     for (auto& w : workers_)
       if (w->thread.joinable()) w->thread.join();
     release_everything();
+    dropped_at_stop_.add(inboxes_.close_all());
   }
 
   SendStatus send(Message&& msg, int worker) noexcept override {
@@ -112,6 +120,31 @@ class Runtime final : public RuntimeBase {
     return id;
   }
 
+  bool spawn_batch(std::span<ActorId> ids, const BatchFactory& make, ActorId parent, int worker) noexcept override {
+    Worker* w = worker >= 0 ? workers_[static_cast<std::size_t>(worker)].get() : nullptr;
+    if (w == nullptr) {
+      external_in_flight_.fetch_add(1, std::memory_order_seq_cst);  // see stop()
+      if (!accepting_.load(std::memory_order_seq_cst)) {
+        external_in_flight_.fetch_sub(1, std::memory_order_release);
+        return false;
+      }
+    }
+    const bool ok = spawn_batch_now(ids, make, parent, w);
+    if (w == nullptr) external_in_flight_.fetch_sub(1, std::memory_order_release);
+    return ok;
+  }
+
+  ActorId open_inbox() override {
+    if (!accepting_.load(std::memory_order_acquire)) throw std::runtime_error("inbox: the engine has stopped");
+    return inboxes_.open();
+  }
+  void close_inbox(ActorId inbox) noexcept override {
+    inboxes_.close(inbox, [this](Message&& m) { outside_dead_letter(std::move(m)); });
+  }
+  std::optional<Message> receive(ActorId inbox, std::chrono::nanoseconds timeout) noexcept override {
+    return inboxes_.receive(inbox, timeout, [this](Message&& m) { outside_dead_letter(std::move(m)); });
+  }
+
   void signal_done(int64_t result) noexcept override {
     std::lock_guard lock(done_mutex_);
     if (!done_result_) done_result_ = result;
@@ -133,6 +166,7 @@ class Runtime final : public RuntimeBase {
     s.values["dead_letters"] += external_dead_letters_.get();
     s.values["dropped_after_stop"] = external_dropped_.get();
     s.values["dropped_at_stop"] = dropped_at_stop_.get();
+    s.values["inbox_received"] = inboxes_.received();
     s.values["actors_destroyed_at_stop"] = destroyed_at_stop_.get();
     s.values["registry_high_water"] = registry_.high_water();
     s.values["registry_retired_slots"] = registry_.retired_slots();
@@ -254,7 +288,8 @@ class Runtime final : public RuntimeBase {
 
   SendStatus deliver(Message&& msg, Worker* w) noexcept {
     Cell* cell = registry_.find(msg.target);
-    if (cell == nullptr) {
+    if (cell == nullptr) [[unlikely]] {
+      if (inboxes_.push(msg)) return SendStatus::kOk;  // an inbox id (never a registry id)
       dead_letter(std::move(msg), ErrorCode::kDeadTarget, w);
       return SendStatus::kDeadTarget;
     }
@@ -270,6 +305,7 @@ class Runtime final : public RuntimeBase {
     }
     Cell* cell = slot.cell;
     const ActorId id = ActorId::make(slot.index, cell->generation_);
+    actor->parent_ = parent;
     cell->actor_ = actor.release();
     if constexpr (requires { policy_.on_spawn(*cell, slot.index, &w->state, placement); })
       policy_.on_spawn(*cell, slot.index, w ? &w->state : nullptr, placement);
@@ -281,6 +317,71 @@ class Runtime final : public RuntimeBase {
     if (w) w->counters.spawns.add(); else external_spawns_.add();
     if (cell->push(std::move(start))) policy_.schedule(cell, w ? &w->state : nullptr);
     return id;
+  }
+
+  // A batch (core/actor.hpp): reserve every slot, build every actor, publish
+  // them all, queue every start message keeping the activations it wins,
+  // and only then schedule those. All or nothing.
+  bool spawn_batch_now(std::span<ActorId> ids, const BatchFactory& make, ActorId parent, Worker* w) noexcept {
+    const std::size_t n = ids.size();
+    std::vector<typename Registry<Cell>::Slot> slots;
+    std::vector<std::unique_ptr<Actor>> actors;
+    std::vector<char> won;
+    bool ok = true;
+    try {
+      slots.reserve(n);
+      actors.reserve(n);
+      won.assign(n, 0);
+      for (std::size_t i = 0; i < n && ok; ++i) {
+        slots.push_back(registry_.allocate());
+        ok = slots.back().cell != nullptr;
+        if (ok) ids[i] = ActorId::make(slots.back().index, slots.back().cell->generation_);
+      }
+      for (std::size_t i = 0; i < n && ok; ++i) {
+        actors.push_back(make(i, std::span<const ActorId>(ids.data(), n)));
+        ok = actors.back() != nullptr;
+      }
+    } catch (...) {
+      ok = false;
+    }
+    if (!ok) {
+      for (const auto& slot : slots)
+        if (slot.cell != nullptr) registry_.release(slot.index);  // never published: only the generation moves
+      for (auto& id : ids) id = kNoActor;
+      if (w) w->counters.spawn_failures.add(); else external_spawn_failures_.add();
+      return false;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      Cell* cell = slots[i].cell;
+      actors[i]->parent_ = parent;
+      cell->actor_ = actors[i].release();
+      if constexpr (requires { policy_.on_spawn(*cell, slots[i].index, &w->state, -1); })
+        policy_.on_spawn(*cell, slots[i].index, w ? &w->state : nullptr, -1);
+      cell->owner_id_.store(ids[i].value(), std::memory_order_release);  // pairs with acquire in find/dispatch
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      Message start;
+      start.type = kTypeStart;
+      start.source = parent;
+      start.target = ids[i];
+      won[i] = slots[i].cell->push(std::move(start)) ? 1 : 0;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+      if (won[i]) policy_.schedule(slots[i].cell, w ? &w->state : nullptr);
+    if (w) w->counters.spawns.add(n); else external_spawns_.add(n);
+    return true;
+  }
+
+  // A dead letter found off the workers (an inbox's receive or close): the
+  // bounce to a live sender goes through the same stop() guard as an
+  // outside send.
+  void outside_dead_letter(Message&& msg) noexcept {
+    external_in_flight_.fetch_add(1, std::memory_order_seq_cst);  // see stop()
+    if (accepting_.load(std::memory_order_seq_cst))
+      dead_letter(std::move(msg), ErrorCode::kDeadTarget, nullptr);
+    else
+      external_dead_letters_.add();  // stopping: counted, not answered
+    external_in_flight_.fetch_sub(1, std::memory_order_release);  // pairs with the load in stop()
   }
 
   void dead_letter(Message&& msg, ErrorCode code, Worker* w) noexcept {
@@ -318,6 +419,7 @@ class Runtime final : public RuntimeBase {
   Config config_;
   Registry<Cell> registry_;
   Policy policy_;
+  InboxTable<MB> inboxes_;
   IdleDriver* driver_ = nullptr;  // --net=worker: set before start(), then read-only
   std::vector<std::unique_ptr<Worker>> workers_;
 

@@ -73,8 +73,6 @@ class TimerService final : public TimerApi, public Service {
   void add_stats(RuntimeStats& stats) const override;
 
   std::chrono::nanoseconds tick() const noexcept { return std::chrono::nanoseconds(tick_ns_); }
-  // Timers in the wheel as of the thread's last pass (a hint for tests).
-  uint64_t pending_hint() const noexcept { return pending_.load(std::memory_order_relaxed); }
 
  private:
   struct Request {

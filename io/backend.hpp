@@ -65,6 +65,7 @@ struct BackendCounters {
   core::RelaxedCounter rearms;        // uring: multishot recv re-armed (after ENOBUFS or a non-F_MORE end)
   core::RelaxedCounter accept_pauses; // a listener paused after an accept error
   core::RelaxedCounter setup_fallbacks; // uring: ring flag sets the kernel refused (DEFER_TASKRUN, ...)
+  core::RelaxedCounter lost_reports;  // epoll: deferred reports lost to out-of-memory (the slot stays busy)
 };
 
 class Backend {
@@ -119,8 +120,8 @@ struct BackendOptions {
   std::size_t read_buffer = 64 * 1024;  // epoll: bytes read per recv()
   // uring: provided-buffer ring. Guessed defaults: 8 KiB holds a 4 KiB
   // message in one buffer (a smaller one costs a CQE and a message per
-  // piece); 2048 buffers cover 1,000 connections twice (issue 8: size the
-  // ring for >= 2x connections). Tune with the echo bench.
+  // piece); 2048 buffers cover 1,000 connections twice (the echo benchmarks:
+  // size the ring for >= 2x connections). Tune with the echo bench.
   uint32_t uring_buffers = 2048;   // power of two, <= 32768
   uint32_t uring_buffer_size = 8192;
   uint32_t uring_entries = 1024;   // SQ size (CQ is twice that)

@@ -208,8 +208,8 @@ class EpollBackend final : public Backend {
       deferred_.push_back({kind, slot, value});
     } catch (...) {
       // Out of memory: nothing sane remains; the report is lost and the slot
-      // stays busy until stop (counted as an error).
-      counters_.events.add(0);
+      // stays busy until stop (counted: net_lost_reports).
+      counters_.lost_reports.add();
     }
   }
 

@@ -36,10 +36,15 @@ bool NetService::drive_commands() noexcept {
 
 void NetService::apply(Command& command) noexcept {
   const uint32_t index = SocketTable::index_of(command.socket);
-  if (command.kind == CommandKind::kSend) return apply_send(command);
-  SocketSlot* slot = table_.find(command.socket);
-  if (slot == nullptr) return;  // closed meanwhile: nothing to do
+  // A send takes its slot under the slot's lock in apply_send (the id may
+  // be stale by now); every other command needs the live slot.
+  const bool send = command.kind == CommandKind::kSend;
+  SocketSlot* slot = send ? nullptr : table_.find(command.socket);
+  if (!send && slot == nullptr) return;  // closed meanwhile: nothing to do
   switch (command.kind) {
+    case CommandKind::kSend:
+      apply_send(command);
+      break;
     case CommandKind::kListen:
       slot->registered = true;
       backend_->add_listener(index, slot->fd);
@@ -84,8 +89,6 @@ void NetService::apply(Command& command) noexcept {
     }
     case CommandKind::kFail:
       on_error(index, command.error);
-      break;
-    case CommandKind::kSend:
       break;
   }
 }

@@ -252,6 +252,7 @@ void NetService::add_stats(core::RuntimeStats& stats) const {
   v["net_rearms"] += b.rearms.get();
   v["net_accept_pauses"] += b.accept_pauses.get();
   v["net_setup_fallbacks"] += b.setup_fallbacks.get();
+  v["net_lost_reports"] += b.lost_reports.get();
 }
 
 // ---- SocketApi (any thread) -------------------------------------------------

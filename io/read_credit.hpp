@@ -11,7 +11,7 @@
 // what the backend had read already: epoll one recv (64 KiB); uring the
 // completions the kernel produced before the cancel, at most the provided-
 // buffer ring (uring_buffers x uring_buffer_size, 16 MiB by default: size
-// the ring for the bound you want, issue 8 sizes it for >= 2x connections).
+// the ring for the bound you want; the echo benchmarks size it for >= 2x connections).
 //
 // Invariants:
 //   - credit goes back only to the socket it was charged to: read_credit

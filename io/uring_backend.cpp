@@ -12,7 +12,7 @@
 //     if the kernel refuses, COOP_TASKRUN, then plain flags (counted in
 //     stats as net_setup_fallbacks). --uring-sqpoll (Config::uring_sqpoll) asks
 //     for SQPOLL instead (a kernel thread polls the SQ; DEFER_TASKRUN excluded).
-// The measured facts of issue 8 it follows:
+// The measured facts of the network benchmarks (scripts/netperf) it follows:
 //   - ENOBUFS ends a multishot recv without IORING_CQE_F_MORE: the
 //     connection waits in starved_ and is re-armed only when buffers come
 //     back, and only as many connections per batch as buffers came back
@@ -284,10 +284,7 @@ class UringBackend final : public Backend {
       p.cq_entries = std::max(entries * 2, buffer_count_ * 2);
       if (flags & IORING_SETUP_SQPOLL) p.sq_thread_idle = 1000;
       r = io_uring_queue_init_params(entries, &ring_, &p);
-      if (r == 0) {
-        flags_ = flags;
-        return;
-      }
+      if (r == 0) return;
       counters_.setup_fallbacks.add();
     }
     throw std::system_error(-r, std::generic_category(), "io_uring_queue_init_params");
@@ -541,7 +538,6 @@ class UringBackend final : public Backend {
   }
 
   io_uring ring_{};
-  unsigned flags_ = 0;
   bool enabled_ = false;
   std::vector<Slot> slots_;
   uint32_t buffer_count_;

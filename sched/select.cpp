@@ -66,15 +66,6 @@ void set_part(core::Config& c, const std::string& knob, const std::string& value
   else throw std::logic_error("preset_table: unknown knob " + knob);
 }
 
-// Do the part fields all hold Config's defaults?
-bool parts_are_defaults(const core::Config& c) {
-  const core::Config d;
-  return c.placement == d.placement && c.home == d.home && c.lifo == d.lifo &&
-         c.lifo_backoff_ns == d.lifo_backoff_ns && c.steal == d.steal && c.idle == d.idle &&
-         c.batch.kind == d.batch.kind && c.batch.n == d.batch.n && c.mailbox == d.mailbox &&
-         c.runqueue == d.runqueue;
-}
-
 }  // namespace
 
 // The policies are the presets (a policy is a named composition of parts).
@@ -149,6 +140,22 @@ const std::vector<Named>& idle_choices() {
   return list;
 }
 
+const std::vector<Named>& backend_choices() {
+  static const std::vector<Named> list = {
+      {"epoll", "epoll readiness loop; workers write directly when a socket's queue is empty"},
+      {"uring", "io_uring: multishot accept and recv with a provided-buffer ring, batched submission"},
+  };
+  return list;
+}
+
+const std::vector<Named>& driver_choices() {
+  static const std::vector<Named> list = {
+      {"thread", "a dedicated net thread drives the backend (skynet)"},
+      {"worker", "no net thread: a parked worker blocks in the backend, a busy one polls it every --event-interval turns"},
+  };
+  return list;
+}
+
 const std::vector<Preset>& preset_table() {
   static const std::vector<Preset> list = {
       {"skynet", "skynet: one global FIFO, batch by the weight table",
@@ -184,12 +191,25 @@ bool apply_preset(std::string_view name, core::Config& config) {
   config.runqueue = defaults.runqueue;
   for (const auto& [knob, value] : preset->knobs) set_part(config, knob, value);
   config.policy = preset->name;
+  config.parts_expanded = true;
   return true;
 }
 
 core::Config resolve(const core::Config& config) {
+  if (config.parts_expanded) return config;
   core::Config out = config;
-  if (parts_are_defaults(config)) apply_preset(config.policy, out);
+  if (!apply_preset(config.policy, out)) return config;
+  // The caller's explicit parts (those off their defaults) win.
+  const core::Config d;
+  if (config.placement != d.placement) out.placement = config.placement;
+  if (config.home != d.home) out.home = config.home;
+  if (config.lifo != d.lifo) out.lifo = config.lifo;
+  if (config.lifo_backoff_ns != d.lifo_backoff_ns) out.lifo_backoff_ns = config.lifo_backoff_ns;
+  if (config.steal != d.steal) out.steal = config.steal;
+  if (config.idle != d.idle) out.idle = config.idle;
+  if (config.batch.kind != d.batch.kind || config.batch.n != d.batch.n) out.batch = config.batch;
+  if (config.mailbox != d.mailbox) out.mailbox = config.mailbox;
+  if (config.runqueue != d.runqueue) out.runqueue = config.runqueue;
   return out;
 }
 

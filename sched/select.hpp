@@ -5,15 +5,19 @@
 // (validate), and knows the presets: named compositions of parts.
 //
 // Presets and Config (the rule): `config.policy` names the preset the parts
-// came from. apply_preset(name, config) writes the preset's expansion into
-// the part fields (the CLI then applies explicit flags on top). A Config
-// built in code that names a preset and leaves every part field at its
-// Config default (placement, home, lifo, lifo_backoff_ns, steal, idle,
-// batch, mailbox, runqueue) means that preset: make_engine and validate
-// apply it first (resolve()). Once any part field differs from its default,
-// the fields are the composition and `policy` is only its label. (So a
-// preset whose parts were all set back to the defaults is the preset again;
-// the defaults are the skynet preset, so name that composition `skynet`.)
+// come from, so `config.policy = "skynet-classic"` is all a caller writes.
+// apply_preset(name, config) writes the preset's expansion into the part
+// fields and marks them expanded (Config::parts_expanded); the CLI then
+// applies explicit flags on top, and make_engine takes such a Config as it
+// is. A Config built in code (parts_expanded false) is resolved by
+// make_engine and validate (resolve()): the preset `policy` names is
+// expanded, and every part field (placement, home, lifo, lifo_backoff_ns,
+// steal, idle, batch, mailbox, runqueue) that differs from its Config
+// default is the caller's explicit choice and wins over the preset's
+// value. So `policy = "steal", steal = "one"` is steal taking one actor at
+// a time. A field set explicitly to its default value cannot be told from
+// one left alone: for steal without its LIFO slot (lifo "off" is the
+// default), call apply_preset("steal", c) first and then set c.lifo.
 #pragma once
 
 #include <memory>
@@ -44,14 +48,20 @@ const std::vector<Named>& home_choices();
 const std::vector<Named>& lifo_choices();
 const std::vector<Named>& steal_choices();
 const std::vector<Named>& idle_choices();
+// The io choices `actorlab list` prints: --backend (io/'s backends) and
+// --net (who drives the backend); the knob table's choices for them match.
+const std::vector<Named>& backend_choices();
+const std::vector<Named>& driver_choices();
 
 // If `name` is a preset, rewrites config's part fields to the preset's
 // expansion, sets config.policy = name and returns true (false: no such
 // preset, config unchanged). Explicit flags are applied after this.
 bool apply_preset(std::string_view name, core::Config& config);
 
-// The composition a Config means (the rule above): config with its
-// policy's preset applied when every part field holds its default.
+// The composition a Config means (the rule above): as it is when
+// parts_expanded, else its policy's preset with the caller's non-default
+// part fields on top (unchanged when policy names no preset: validate
+// refuses it).
 core::Config resolve(const core::Config& config);
 
 // What the tests need to know of a composition, declared on the parts'
