@@ -23,6 +23,7 @@
 #include "bench/bench_cli.hpp"
 #include "bench/bench_command.hpp"
 #include "bench/bench_flags.hpp"
+#include "bench/counter_docs.hpp"
 #include "bench/merge_command.hpp"
 #include "bench/net_commands.hpp"
 #include "bench/runner.hpp"
@@ -84,6 +85,7 @@ void print_list() {
       std::printf("  %-16s   %s = %s: %s\n", "", p.name.c_str(), p.default_value.c_str(), p.description.c_str());
   }
   std::printf("every knob, its default and what it takes: `actorlab bench --help`\n");
+  std::printf("every runtime counter of a result: `actorlab list counters`\n");
 }
 
 std::string default_out_path(const char* command) {
@@ -126,7 +128,13 @@ void take_settings(const bench::BenchFlags& flags, bench::BenchOptions& options,
 int main(int argc, char** argv) {
   CLI::App app{"actorlab: a lock-free actor runtime and bench harness for comparing scheduling policies"};
   app.require_subcommand(1);
-  app.add_subcommand("list", "list the scheduling parts, presets with their expansions, kinds and workloads");
+  CLI::App* list_cmd =
+      app.add_subcommand("list", "list the scheduling parts, presets with their expansions, kinds and workloads");
+  std::string list_what;
+  list_cmd
+      ->add_option("what", list_what,
+                   "`counters`: every runtime counter of a result and what it counts, as Markdown (docs/counters.md)")
+      ->check(CLI::IsMember({"counters"}));
 
   bench::BenchFlags flags;
   std::string config_path;
@@ -171,7 +179,10 @@ int main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("list")) {
-    print_list();
+    if (list_what == "counters")
+      std::fputs(bench::counters_markdown().c_str(), stdout);
+    else
+      print_list();
     return 0;
   }
   const std::string command_line = joined(argc, argv);
