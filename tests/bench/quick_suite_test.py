@@ -82,7 +82,7 @@ def main():
                               capture_output=True, text=True, timeout=120)
         if plot.returncode != 0:
             fail(f"scripts/plot exited {plot.returncode}:\n{plot.stderr[-2000:]}")
-        for kind in ("throughput", "latency"):
+        for kind in ("throughput", "latency", "latency-cdf"):
             for ext in ("png", "svg"):
                 if not os.path.exists(os.path.join(tmp, f"quick-{kind}.{ext}")):
                     fail(f"scripts/plot wrote no quick-{kind}.{ext}")
