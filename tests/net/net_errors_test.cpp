@@ -192,8 +192,7 @@ class DeadSender : public core::Actor {
  public:
   DeadSender(ServerState& state, std::atomic<int>& result) : state_(state), result_(result) {}
   void on_start(core::Context& ctx) override {
-    listener_ = ctx.sockets()->listen(ctx.self(), "127.0.0.1", 0, nullptr);
-    state_.port.store(ctx.sockets()->bound_port(listener_));
+    listener_ = listen_on_loopback(ctx, state_.port);
   }
   void on_message(core::Context& ctx, core::Message& msg) override {
     core::SocketApi& net = *ctx.sockets();

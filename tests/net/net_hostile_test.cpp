@@ -53,9 +53,7 @@ class RecordingEcho : public core::Actor {
  public:
   RecordingEcho(Recorded& state, bool hold) : state_(state), hold_(hold) {}
   void on_start(core::Context& ctx) override {
-    int error = 0;
-    listener_ = ctx.sockets()->listen(ctx.self(), "127.0.0.1", 0, &error);
-    if (listener_.valid()) state_.port.store(ctx.sockets()->bound_port(listener_));
+    listener_ = listen_on_loopback(ctx, state_.port);
   }
   void on_message(core::Context& ctx, core::Message& msg) override {
     core::SocketApi& net = *ctx.sockets();
@@ -239,9 +237,7 @@ class Flooder : public core::Actor {
  public:
   Flooder(FloodState& state, uint32_t expect) : state_(state), expect_(expect) {}
   void on_start(core::Context& ctx) override {
-    int error = 0;
-    listener_ = ctx.sockets()->listen(ctx.self(), "127.0.0.1", 0, &error);
-    if (listener_.valid()) state_.port.store(ctx.sockets()->bound_port(listener_));
+    listener_ = listen_on_loopback(ctx, state_.port);
   }
   void on_message(core::Context& ctx, core::Message& msg) override {
     core::SocketApi& net = *ctx.sockets();

@@ -67,6 +67,15 @@ inline NetEngine make_net_engine(const std::string& param, io::NetOptions option
   return out;
 }
 
+// For a test server's on_start: listens on 127.0.0.1, an ephemeral port,
+// and publishes the bound port to the test thread once the listener is
+// valid (the test waits for a non-zero port). *error as SocketApi::listen.
+inline core::SocketId listen_on_loopback(core::Context& ctx, std::atomic<uint16_t>& port, int* error = nullptr) {
+  const core::SocketId listener = ctx.sockets()->listen(ctx.self(), "127.0.0.1", 0, error);
+  if (listener.valid()) port.store(ctx.sockets()->bound_port(listener));
+  return listener;
+}
+
 // What the server actor tells the test.
 struct ServerState {
   std::atomic<uint16_t> port{0};
@@ -94,9 +103,8 @@ class EchoServer : public core::Actor {
 
   void on_start(core::Context& ctx) override {
     int error = 0;
-    listener_ = ctx.sockets()->listen(ctx.self(), "127.0.0.1", 0, &error);
+    listener_ = listen_on_loopback(ctx, state_.port, &error);
     state_.listen_error.store(error);
-    if (listener_.valid()) state_.port.store(ctx.sockets()->bound_port(listener_));
   }
 
   void on_message(core::Context& ctx, core::Message& msg) override {
