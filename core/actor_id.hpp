@@ -8,7 +8,7 @@
 // keeps the wrap far away from any stale id: a FIFO free list and a
 // quarantine of capacity / 2 spawns for a wrapped slot, so an id value comes
 // back no sooner than 2046 + capacity / 2 spawns after its actor exited
-// (DESIGN invariant 1, tests/invariant_1_stale_ids.cpp).
+// (DESIGN invariant 1, tests/core/invariant_1_stale_ids.cpp).
 #pragma once
 
 #include <cstdint>

@@ -28,7 +28,7 @@
 // that hands out (i, g) again, slot i is allocated 2046 times and wraps
 // exactly once, so at least 2046 + capacity / 2 spawns happen (with the
 // default capacity 2^21: over a million), unless an override was counted.
-// Tested in tests/invariant_1_stale_ids.cpp (no id repeats within the bound,
+// Tested in tests/core/invariant_1_stale_ids.cpp (no id repeats within the bound,
 // spawns keep succeeding past capacity x 2047).
 // Threads: any thread allocates, looks up and releases. The quarantine is a
 // spinlocked deque: it is touched once per 2047 releases of a slot, and by

@@ -15,8 +15,8 @@
 #include <cstdio>
 #include <string>
 
-#include "bench/runner.hpp"
-#include "bench/workload_support.hpp"
+#include "bench/runner/runner.hpp"
+#include "bench/workloads/workload_support.hpp"
 #include "perf/clock.hpp"
 #include "sched/knobs.hpp"
 

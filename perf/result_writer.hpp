@@ -62,7 +62,7 @@ struct ResultSet {
 // half-written file. Throws std::runtime_error naming the path on failure.
 void write_result_file(const ResultSet& results, const std::string& path);
 
-// The same for any text (e.g. a merged result set, bench/result_merge.hpp).
+// The same for any text (e.g. a merged result set, bench/runner/result_merge.hpp).
 void write_text_file_atomically(const std::string& text, const std::string& path);
 
 // Spread of a sample. stddev is the sample (n-1) standard deviation, as

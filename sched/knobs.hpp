@@ -7,7 +7,7 @@
 //     knob, the value and what is allowed) and of a whole Config
 //     (validate_knobs: every knob's effective value re-read through its own
 //     rule; sched::validate adds the combinations),
-//   - the command line (bench/bench_cli.cpp declares one CLI11 option per
+//   - the command line (bench/cli/bench_cli.cpp declares one CLI11 option per
 //     knob, with allowed_text() and the default in --help),
 //   - suite files and --config files (a key is a knob name),
 //   - the result name (an explicitly given knob joins the label, in table

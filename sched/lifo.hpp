@@ -7,7 +7,7 @@
 // already in the slot moves to the back of the worker's queue (displaced).
 // The owner runs the slot at most kLifoStreakLimit times in a row while
 // other work waits (then the slot's actor goes to the back), so two actors
-// messaging each other cannot starve the rest (tests/starvation_test.cpp).
+// messaging each other cannot starve the rest (tests/sched/starvation_test.cpp).
 //   on         only the owner touches the slot: relaxed loads and stores,
 //              the same code as a plain pointer. The slot is private: an
 //              actor in it waits for the owner's turn to end even if every

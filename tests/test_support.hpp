@@ -137,7 +137,7 @@ inline std::vector<EngineParam> all_compositions(bool all) {
     try {
       sched::validate(c);
     } catch (const core::ConfigError&) {
-      return;  // not a composition (tests/compositions_test.cpp checks the refusals)
+      return;  // not a composition (tests/sched/compositions_test.cpp checks the refusals)
     }
     const core::Config resolved = sched::resolve(c);
     const std::string key = parts_key(resolved);

@@ -3,7 +3,7 @@
 
 Targets: a relative link in README.md, docs/ or results/*/README.md that
 points at a file (or a heading) that moved or never existed; docs/counters.md
-out of date with `actorlab list counters` (bench/counter_docs.cpp); a counter
+out of date with `actorlab list counters` (bench/cli/counter_docs.cpp); a counter
 a run reports that the table does not document, or a documented counter no
 run reports any more (renamed or removed).
 Usage: docs_test.py ACTORLAB SOURCE_ROOT
@@ -97,7 +97,7 @@ def check_reported_counters(documented):
         for b in json.load(open(out))["benchmarks"]:
             reported |= {k[3:] for k in b if k.startswith("rt_")}
     for name in sorted(reported - documented):
-        fail(f"counter rt_{name} is reported by a run but not documented (bench/counter_docs.cpp)")
+        fail(f"counter rt_{name} is reported by a run but not documented (bench/cli/counter_docs.cpp)")
     runtime_docs = {n for n in documented if not n.startswith("svc_")}
     for name in sorted(runtime_docs - reported):
         fail(f"counter {name} is documented but no run reports it (renamed or removed?)")

@@ -17,10 +17,10 @@
 #include <tuple>
 #include <vector>
 
-#include "bench/ablate_command.hpp"
-#include "bench/bench_cli.hpp"
-#include "bench/bench_flags.hpp"
-#include "bench/suite_file.hpp"
+#include "bench/cli/ablate_command.hpp"
+#include "bench/cli/bench_cli.hpp"
+#include "bench/cli/bench_flags.hpp"
+#include "bench/runner/suite_file.hpp"
 #include "sched/knobs.hpp"
 #include "sched/select.hpp"
 

@@ -1,5 +1,5 @@
 // tests/bench/machine_hygiene_test.cpp: the warnings a run records about
-// its machine (bench/machine_hygiene.hpp), on a fake /proc tree. Guards:
+// its machine (bench/runner/machine_hygiene.hpp), on a fake /proc tree. Guards:
 // the runner warning about itself or its parent (scripts/bench), missing
 // another actorlab benchmark, a Google Benchmark binary or a compiler, and
 // a load threshold that never or always fires.
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/machine_hygiene.hpp"
+#include "bench/runner/machine_hygiene.hpp"
 
 namespace actorlab::bench {
 namespace {

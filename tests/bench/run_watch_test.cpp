@@ -24,10 +24,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench/report_table.hpp"
-#include "bench/runner.hpp"
-#include "bench/workload.hpp"
-#include "bench/workload_support.hpp"
+#include "bench/runner/report_table.hpp"
+#include "bench/runner/runner.hpp"
+#include "bench/workloads/workload.hpp"
+#include "bench/workloads/workload_support.hpp"
 #include "core/config.hpp"
 #include "perf/clock.hpp"
 

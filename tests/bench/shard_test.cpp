@@ -1,5 +1,5 @@
 // tests/bench/shard_test.cpp: the shard split and its sources
-// (bench/shard.hpp), without running anything.
+// (bench/runner/shard.hpp), without running anything.
 // Guards: shards that overlap, miss a cell or come out of the runner's order
 // for any matrix shape and N up to the cell count; a workload's
 // configurations split over two shards while there are at least as many
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/shard.hpp"
+#include "bench/runner/shard.hpp"
 #include "core/config.hpp"
 
 namespace actorlab::bench {

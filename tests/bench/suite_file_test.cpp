@@ -1,4 +1,4 @@
-// tests/bench/suite_file_test.cpp: suite files (bench/suite_file.hpp).
+// tests/bench/suite_file_test.cpp: suite files (bench/runner/suite_file.hpp).
 // Guards: the matrix product or a [[config]] table silently dropping or
 // duplicating a configuration; workload parameters not reaching the run or
 // the benchmark name; a malformed file accepted, or rejected with an error
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "bench/suite_file.hpp"
+#include "bench/runner/suite_file.hpp"
 #include "core/config.hpp"
 
 namespace actorlab::bench {

@@ -61,7 +61,7 @@ def main():
                 if proc.returncode != 2:
                     fail(f"{command[0]} --{flag}={value!r}: exit {proc.returncode}, expected 2\n{proc.stderr[-1000:]}")
                 # An empty value is refused by the program's common `--flag=` check
-                # (bench/main.cpp) before the flag's own parser sees it.
+                # (bench/cli/main.cpp) before the flag's own parser sees it.
                 named = (f"--{flag}: empty value" in proc.stderr if value == ""
                          else f"--{flag}: '{value}'" in proc.stderr and "seconds" in proc.stderr)
                 if not named:

@@ -15,8 +15,8 @@
 #include <map>
 #include <string>
 
-#include "bench/workload.hpp"
-#include "bench/workload_support.hpp"
+#include "bench/workloads/workload.hpp"
+#include "bench/workloads/workload_support.hpp"
 #include "core/config.hpp"
 #include "perf/clock.hpp"
 

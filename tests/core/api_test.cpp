@@ -1,0 +1,363 @@
+// api_test.cpp: the user-facing API of core/actor.hpp, core/inbox.hpp and
+// sched/select.hpp: Context::parent(), main-thread inboxes, spawn_batch,
+// presets named in Config, the default on_message.
+// Targets: a parent that is only the start message's source (lost after
+// on_start); an inbox that loses or reorders a sender's messages, misses a
+// wake-up (a receive that sleeps through a push: the test then times out),
+// returns nothing when messages wait, blocks past stop(), or leaks the
+// messages it held at stop (they must be counted in dropped_at_stop, so that
+// messages + inbox_received + dropped_at_stop == spawns + accepted sends);
+// a closed inbox's id still accepted; a batch member that runs before its
+// peers are registered (its message to a peer would be a dead letter) or a
+// batch that half-spawns on failure; a preset name that throws in Config,
+// and a preset that overrides the caller's explicit part.
+// Threads: the engine's workers, the test's main thread, one receiver thread.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "core/inbox.hpp"
+#include "sched/knobs.hpp"
+#include "tests/test_support.hpp"
+
+using namespace testing_support;
+using actorlab::core::ActorId;
+using actorlab::core::Context;
+using actorlab::core::Inbox;
+using actorlab::core::kNoActor;
+using actorlab::core::Message;
+using actorlab::core::SendStatus;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr uint32_t kReport = actorlab::core::kFirstUserType;
+constexpr uint32_t kSeq = kReport + 1;
+constexpr uint32_t kToken = kReport + 2;
+
+struct Seq {
+  uint32_t sender;
+  uint32_t n;
+};
+struct Who {  // a ParentReporter's report
+  ActorId self, parent;
+};
+struct RingDone {  // the last ring member's report
+  uint64_t hops;
+  ActorId parent;
+};
+
+// Reports self and parent to `to` from on_start, and again on any message
+// (the parent must stay known after on_start).
+class ParentReporter : public actorlab::core::Actor {
+ public:
+  explicit ParentReporter(ActorId to, bool spawn_child = false) : to_(to), spawn_child_(spawn_child) {}
+  void on_start(Context& ctx) override {
+    ctx.send(to_, kReport, Who{ctx.self(), ctx.parent()});
+    if (spawn_child_) ctx.spawn<ParentReporter>(to_);
+  }
+  void on_message(Context& ctx, Message&) override {
+    ctx.send(to_, kReport, Who{ctx.self(), ctx.parent()});
+  }
+
+ private:
+  ActorId to_;
+  bool spawn_child_;
+};
+
+// Sends `count` numbered messages to `to` and nothing else: it keeps the
+// default on_message.
+class Counter : public actorlab::core::Actor {
+ public:
+  Counter(ActorId to, uint32_t sender, uint32_t count) : to_(to), sender_(sender), count_(count) {}
+  void on_start(Context& ctx) override {
+    for (uint32_t i = 0; i < count_; ++i) ctx.send(to_, kSeq, Seq{sender_, i});
+  }
+
+ private:
+  ActorId to_;
+  uint32_t sender_, count_;
+};
+
+// Answers every request with its payload.
+class Echo : public actorlab::core::Actor {
+ public:
+  void on_message(Context& ctx, Message& msg) override {
+    ctx.reply(msg, Message::of(0, msg.as<uint64_t>()));
+  }
+};
+
+// A ring member: knows its successor from the constructor (spawn_batch);
+// member 0 sends the token from on_start; the last reports hops to `out`.
+class RingMember : public actorlab::core::Actor {
+ public:
+  RingMember(ActorId next, ActorId out, bool first, bool last) : next_(next), out_(out), first_(first), last_(last) {}
+  void on_start(Context& ctx) override {
+    if (first_) ctx.send(next_, kToken, uint64_t{1});
+  }
+  void on_message(Context& ctx, Message& msg) override {
+    if (msg.type != kToken) return;
+    const uint64_t hops = msg.as<uint64_t>();
+    if (last_)
+      ctx.send(out_, kReport, RingDone{hops, ctx.parent()});
+    else
+      ctx.send(next_, kToken, hops + 1);
+  }
+
+ private:
+  ActorId next_, out_;
+  bool first_, last_;
+};
+
+// Spawns a ring of n with spawn_batch from inside an actor.
+class RingSpawner : public actorlab::core::Actor {
+ public:
+  RingSpawner(ActorId out, std::size_t n) : out_(out), n_(n) {}
+  void on_start(Context& ctx) override {
+    const ActorId out = out_;
+    const std::size_t n = n_;
+    auto ids = ctx.spawn_batch(n, [out, n](std::size_t i, std::span<const ActorId> ids) {
+      return std::make_unique<RingMember>(ids[(i + 1) % n], out, i == 0, i + 1 == n);
+    });
+    if (ids.size() != n) ctx.send(out_, kReport, RingDone{0, kNoActor});
+  }
+
+ private:
+  ActorId out_;
+  std::size_t n_;
+};
+
+Who report_of(const Message& m) { return m.as<Who>(); }
+
+class Api : public ::testing::TestWithParam<EngineParam> {};
+
+TEST_P(Api, ParentIsTheSpawnerOrNoActorAndOutlivesOnStart) {
+  auto engine = make_test_engine(GetParam());
+  Inbox inbox = engine->inbox();
+  const ActorId root = engine->spawn<ParentReporter>(inbox.id(), /*spawn_child=*/true);
+  engine->start();
+  std::map<uint32_t, ActorId> parent_of;  // by id value  // self -> parent, from on_start
+  ActorId child;
+  for (int i = 0; i < 2; ++i) {
+    auto msg = inbox.receive(kGenerousTimeout);
+    ASSERT_TRUE(msg) << "report " << i << " never came";
+    const auto [self, parent] = report_of(*msg);
+    parent_of[self.value()] = parent;
+    if (self != root) child = self;
+  }
+  EXPECT_EQ(parent_of.at(root.value()), kNoActor) << "spawned from outside";
+  ASSERT_TRUE(child.valid());
+  EXPECT_EQ(parent_of.at(child.value()), root) << "spawned by root";
+  // After on_start too.
+  engine->send(child, kSeq, uint32_t{0});
+  auto later = inbox.receive(kGenerousTimeout);
+  ASSERT_TRUE(later);
+  EXPECT_EQ(report_of(*later).parent, root);
+}
+
+TEST_P(Api, InboxGetsEveryMessageInOrderPerSender) {
+  constexpr uint32_t kSenders = 3;
+  const uint32_t each = static_cast<uint32_t>(scale(2000));
+  auto engine = make_test_engine(GetParam());
+  Inbox inbox = engine->inbox();
+  for (uint32_t s = 0; s < kSenders; ++s) engine->spawn<Counter>(inbox.id(), s, each);
+  engine->start();
+  std::vector<uint32_t> next(kSenders, 0);
+  for (uint64_t got = 0; got < uint64_t{kSenders} * each; ++got) {
+    auto msg = inbox.receive(kGenerousTimeout);
+    ASSERT_TRUE(msg) << "lost after " << got << " messages";
+    ASSERT_EQ(msg->type, kSeq);
+    const Seq seq = msg->as<Seq>();
+    ASSERT_LT(seq.sender, kSenders);
+    ASSERT_EQ(seq.n, next[seq.sender]) << "sender " << seq.sender << " out of order";
+    ++next[seq.sender];
+  }
+  EXPECT_FALSE(inbox.receive(10ms)) << "nothing more was sent";
+  EXPECT_EQ(engine->stats().get("inbox_received"), uint64_t{kSenders} * each);
+}
+
+TEST_P(Api, SpawnBatchWiresARingBeforeAnyMemberRuns) {
+  const std::size_t n = 50;
+  auto engine = make_test_engine(GetParam());
+  Inbox inbox = engine->inbox();
+  const ActorId out = inbox.id();
+  // From outside: parent kNoActor.
+  auto ids = engine->spawn_batch(n, [out, n](std::size_t i, std::span<const ActorId> ids) {
+    return std::make_unique<RingMember>(ids[(i + 1) % n], out, i == 0, i + 1 == n);
+  });
+  ASSERT_EQ(ids.size(), n);
+  // From an actor: parent is the spawner.
+  const ActorId spawner = engine->spawn<RingSpawner>(out, n);
+  engine->start();
+  std::map<uint32_t, uint64_t> hops_by_parent;  // by parent id value
+  for (int i = 0; i < 2; ++i) {
+    auto msg = inbox.receive(kGenerousTimeout);
+    ASSERT_TRUE(msg) << "a ring's token was lost";
+    const auto [hops, parent] = msg->as<RingDone>();
+    hops_by_parent[parent.value()] = hops;
+  }
+  EXPECT_EQ(hops_by_parent[kNoActor.value()], n - 1);
+  EXPECT_EQ(hops_by_parent[spawner.value()], n - 1);
+  EXPECT_EQ(engine->stats().get("dead_letters"), 0u) << "no member may get a message before its start";
+}
+
+INSTANTIATE_TEST_SUITE_P(AllEngines, Api, ::testing::ValuesIn(engine_params()), param_name);
+
+TEST(ApiInbox, ReceiveTimesOutWhenNothingComes) {
+  auto engine = actorlab::sched::make_engine(actorlab::core::Config{});
+  engine->start();
+  Inbox inbox = engine->inbox();
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(inbox.receive(30ms));
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, 30ms);
+  EXPECT_FALSE(inbox.receive(0ns));
+}
+
+TEST(ApiInbox, CallAndReplyComeBackToTheRightInbox) {
+  auto engine = actorlab::sched::make_engine(actorlab::core::Config{});
+  const ActorId echo = engine->spawn<Echo>();
+  engine->start();
+  Inbox a = engine->inbox();
+  Inbox b = engine->inbox();
+  ASSERT_NE(a.id(), b.id());
+  const uint32_t sa = a.call(echo, Message::of(kSeq, uint64_t{11}));
+  const uint32_t sb = b.call(echo, Message::of(kSeq, uint64_t{22}));
+  auto ra = a.receive(kGenerousTimeout);
+  auto rb = b.receive(kGenerousTimeout);
+  ASSERT_TRUE(ra && rb);
+  EXPECT_EQ(ra->type, actorlab::core::kTypeResponse);
+  EXPECT_EQ(ra->session, sa);
+  EXPECT_EQ(ra->as<uint64_t>(), 11u);
+  EXPECT_EQ(rb->session, sb);
+  EXPECT_EQ(rb->as<uint64_t>(), 22u);
+  // A heap payload survives the trip and is freed with the message.
+  std::vector<std::byte> big(1000, std::byte{7});
+  engine->send(b.id(), Message(kSeq, 0, big.data(), big.size()));
+  auto rbig = b.receive(kGenerousTimeout);
+  ASSERT_TRUE(rbig);
+  ASSERT_EQ(rbig->size(), big.size());
+  EXPECT_EQ(rbig->data()[999], std::byte{7});
+}
+
+TEST(ApiInbox, AClosedInboxIsADeadTarget) {
+  auto engine = actorlab::sched::make_engine(actorlab::core::Config{});
+  const ActorId echo = engine->spawn<Echo>();
+  engine->start();
+  Inbox replies = engine->inbox();
+  Inbox gone = engine->inbox();
+  const ActorId gone_id = gone.id();
+  gone.close();
+  EXPECT_EQ(engine->send(gone_id, kSeq, uint32_t{1}), SendStatus::kDeadTarget);
+  // An actor answering the closed inbox gets nothing back there; the
+  // closed id's slot, reopened, does not receive it either.
+  Inbox reopened = engine->inbox();
+  EXPECT_NE(reopened.id(), gone_id);
+  Message req = Message::of(kSeq, uint64_t{5});
+  req.source = gone_id;  // as if the closed inbox had asked
+  req.target = echo;
+  engine->runtime().send(std::move(req), -1);
+  EXPECT_TRUE(wait_until([&] { return engine->stats().get("dead_letters") >= 2; }));
+  EXPECT_FALSE(reopened.receive(20ms));
+  // An inbox asking a dead actor gets kTypeError.
+  const uint32_t session = replies.call(ActorId::make(12345, 7), Message::of(kSeq, uint64_t{0}));
+  auto err = replies.receive(kGenerousTimeout);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->type, actorlab::core::kTypeError);
+  EXPECT_EQ(err->session, session);
+}
+
+TEST(ApiInbox, StopCountsWhatInboxesHeldAndWakesAReceiver) {
+  constexpr uint32_t kLeft = 40;
+  auto engine = actorlab::sched::make_engine(actorlab::core::Config{});
+  Inbox held = engine->inbox();
+  Inbox waiting = engine->inbox();
+  engine->start();
+  uint64_t accepted = 0;
+  for (uint32_t i = 0; i < kLeft; ++i)
+    accepted += engine->send(held.id(), Message(kSeq, 0, std::vector<char>(100, 'x').data(), 100)) == SendStatus::kOk;
+  accepted += engine->send(held.id(), kSeq, uint32_t{0}) == SendStatus::kOk;
+  ASSERT_TRUE(held.receive(kGenerousTimeout));  // one taken, the rest left
+  std::atomic<bool> returned{false};
+  std::thread receiver([&] {
+    EXPECT_FALSE(waiting.receive(std::chrono::seconds(50)));
+    returned.store(true);
+  });
+  std::this_thread::sleep_for(20ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  engine->stop();
+  receiver.join();
+  EXPECT_TRUE(returned.load());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s) << "stop() must wake a blocked receive";
+  EXPECT_FALSE(held.receive(10s)) << "after stop: nothing, at once";
+  const auto stats = engine->stats();
+  EXPECT_EQ(stats.get("inbox_received"), 1u);
+  EXPECT_EQ(stats.get("messages") + stats.get("inbox_received") + stats.get("dropped_at_stop"),
+            stats.get("spawns") + accepted)
+      << "dropped_at_stop=" << stats.get("dropped_at_stop");
+  EXPECT_EQ(stats.get("dropped_at_stop"), accepted - 1);
+  EXPECT_THROW((void)engine->inbox(), std::runtime_error);
+}
+
+TEST(ApiBatch, AFailedBatchSpawnsNothing) {
+  actorlab::core::Config c;
+  c.max_actors = 8;
+  auto engine = actorlab::sched::make_engine(c);
+  auto make = [](std::size_t, std::span<const ActorId>) { return std::make_unique<Echo>(); };
+  EXPECT_TRUE(engine->spawn_batch(9, make).empty()) << "more than the registry holds";
+  auto throwing = [](std::size_t i, std::span<const ActorId>) -> std::unique_ptr<actorlab::core::Actor> {
+    if (i == 3) throw std::runtime_error("no");
+    return std::make_unique<Echo>();
+  };
+  EXPECT_TRUE(engine->spawn_batch(5, throwing).empty());
+  EXPECT_EQ(engine->stats().get("spawns"), 0u);
+  EXPECT_EQ(engine->stats().get("spawn_failures"), 2u);
+  // The slots came back: a full-size batch fits.
+  EXPECT_EQ(engine->spawn_batch(8, make).size(), 8u);
+  engine->start();
+}
+
+TEST(ApiConfig, APresetNameInConfigIsExpandedAndExplicitPartsWin) {
+  actorlab::core::Config c;
+  c.policy = "skynet-classic";
+  auto engine = actorlab::sched::make_engine(c);
+  EXPECT_EQ(engine->config().mailbox, actorlab::core::MailboxKind::kSpinRing);
+  EXPECT_EQ(engine->config().runqueue, "spinlist");
+  c = {};
+  c.policy = "steal";
+  c.steal = "one";  // explicit (off its default): wins over the preset's steal half
+  c.threads = 1;
+  engine = actorlab::sched::make_engine(c);
+  EXPECT_EQ(engine->config().placement, "local");
+  EXPECT_EQ(engine->config().lifo, "on");
+  EXPECT_EQ(engine->config().steal, "one");
+  EXPECT_EQ(engine->config().threads, 1);
+  // It runs.
+  Inbox inbox = engine->inbox();
+  engine->spawn<Counter>(inbox.id(), 0, 3);
+  engine->start();
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(inbox.receive(kGenerousTimeout));
+  // The CLI's path (apply_preset, then a part set to its default) stays as set.
+  c = {};
+  ASSERT_TRUE(actorlab::sched::apply_preset("steal", c));
+  c.lifo = "off";
+  c.steal = "off";
+  c.placement = "global";
+  EXPECT_EQ(actorlab::sched::resolve(c).placement, "global");
+}
+
+TEST(ApiConfig, ListedBackendsAndDriversAreTheKnobChoices) {
+  auto names = [](const std::vector<actorlab::sched::Named>& list) {
+    std::vector<std::string> out;
+    for (const auto& n : list) out.push_back(n.name);
+    return out;
+  };
+  EXPECT_EQ(names(actorlab::sched::backend_choices()), actorlab::sched::find_knob("backend")->choices);
+  EXPECT_EQ(names(actorlab::sched::driver_choices()), actorlab::sched::find_knob("net")->choices);
+}
+
+}  // namespace

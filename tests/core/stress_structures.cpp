@@ -1,0 +1,440 @@
+// stress_structures.cpp: the mailbox and run-queue types on their own, driven
+// by raw std::threads, without the runtime around them.
+// Mailboxes (LockfreeMailbox, SpinRingMailbox): several producers push
+// sequence-numbered messages; one consumer pops the way a worker does (only
+// while it holds the activation, a batch at a time, then try_set_idle()).
+// Targets: a message lost, duplicated or reordered per producer; the
+// activation bit: push() must return true exactly once per idle transition
+// (never while the consumer holds the mailbox: a double run; never missing:
+// a lost wake-up, seen here as messages nobody will pop). The in-flight bound
+// keeps the spinring at its first 4-8 slots, so wrap and grow are reached.
+// Run queues (LockfreeRunQueue, SpinListRunQueue) over a dummy cell: every
+// item pushed once is popped exactly once by concurrent consumers (with and
+// without per-thread handles), and a cell recirculated through the queue is
+// in it at most once at a time, its plain fields handed over with ordering
+// (TSan checks the latter). StealQueue (the steal policy's per-worker
+// queue): owners push and pop while thieves steal half; every item once.
+// IntrusiveMpscQueue (the timer's requests, the net thread's commands):
+// producers push sequence-numbered nodes while the consumer pops, retrying
+// while maybe_nonempty(); every node once, in order per producer, and the
+// queue at rest (maybe_nonempty() false) at the end.
+// Threads: 3 producers + 1 consumer (mailboxes, MPSC queue); 2 + 2 and 3
+// mixed (queues); 3 owner-thieves (steal queue).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "core/intrusive_mpsc.hpp"
+#include "core/mailbox_lockfree.hpp"
+#include "core/mailbox_spinring.hpp"
+#include "sched/run_queue.hpp"
+#include "sched/run_queue_lockfree.hpp"
+#include "sched/run_queue_spinlist.hpp"
+#include "sched/steal_queue.hpp"
+#include "tests/test_support.hpp"
+
+using namespace testing_support;
+using actorlab::core::LockfreeMailbox;
+using actorlab::core::Message;
+using actorlab::core::SpinRingMailbox;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Mailboxes
+
+struct Item {
+  uint32_t producer;
+  uint32_t pad;
+  uint64_t seq;
+};
+
+struct MailboxVerdict {
+  uint64_t popped = 0, gaps = 0, backwards = 0, bad = 0;
+  uint64_t idles = 0;           // successful try_set_idle()
+  uint64_t false_wakes = 0;     // push() said "was idle" while the consumer held the mailbox
+  bool stalled = false;         // messages left but nobody was told to pop them
+  std::atomic<uint64_t> activations{0};      // push() returned true
+  std::atomic<uint64_t> double_activations{0};
+};
+
+template <class MB>
+void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
+  SCOPED_TRACE(std::string(MB::kName) + " total=" + std::to_string(total) + " in_flight<=" +
+               std::to_string(max_in_flight));
+  static_assert(actorlab::core::Mailbox<MB>);
+  auto mb = std::make_unique<MB>();
+  const uint64_t per = total / producers;
+  total = per * producers;
+  MailboxVerdict v;
+  // owner: 1 while the consumer holds the activation (the "running" state).
+  std::atomic<int> owner{0};
+  std::atomic<uint64_t> pushed{0}, popped{0};
+  std::atomic<bool> abort{false};  // set when the consumer gives up, so producers stop waiting
+
+  std::vector<std::thread> threads;
+  for (int p = 0; p < producers; ++p) {
+    threads.emplace_back([&, p] {
+      for (uint64_t i = 0; i < per; ++i) {
+        while (pushed.load(std::memory_order_relaxed) - popped.load(std::memory_order_relaxed) >= max_in_flight) {
+          if (abort.load(std::memory_order_relaxed)) return;
+          std::this_thread::yield();
+        }
+        // Messages 5 of every 8 inline, the rest on the heap (> 32 bytes).
+        Message m = (i & 7) < 5 ? Message::of(1, Item{uint32_t(p), 0, i})
+                                : Message::of(1, std::array<Item, 3>{Item{uint32_t(p), 0, i}, {}, {}});
+        pushed.fetch_add(1, std::memory_order_relaxed);
+        if (mb->push(std::move(m))) {
+          v.activations.fetch_add(1, std::memory_order_relaxed);
+          // acq_rel: hands the mailbox to the consumer (acquire in its wait).
+          if (owner.exchange(1, std::memory_order_acq_rel) != 0)
+            v.double_activations.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    });
+  }
+
+  std::vector<uint64_t> next(producers, 0);
+  Message m;
+  uint64_t turn = 0;
+  while (v.popped < total) {
+    // Wait to be handed the mailbox. No hand-off for 10 s with messages
+    // outstanding is a lost wake-up (all pushes since the last idle said
+    // "not idle", or producers wait on the in-flight bound for us).
+    const auto give_up = Clock::now() + std::chrono::seconds(10);
+    while (owner.load(std::memory_order_acquire) != 1 && Clock::now() < give_up) std::this_thread::yield();
+    if (owner.load(std::memory_order_acquire) != 1) {
+      v.stalled = true;
+      abort.store(true, std::memory_order_relaxed);
+      break;
+    }
+    for (;;) {
+      const uint64_t budget = 1 + mix(++turn) % 48;  // like a worker's batch
+      for (uint64_t n = 0; n < budget && mb->pop(m); ++n) {
+        const auto item = m.as<Item>();
+        if (item.producer >= uint32_t(producers) || m.type != 1) {
+          ++v.bad;
+        } else {
+          if (item.seq > next[item.producer]) ++v.gaps;
+          else if (item.seq < next[item.producer]) ++v.backwards;
+          next[item.producer] = item.seq + 1;
+        }
+        ++v.popped;
+        popped.fetch_add(1, std::memory_order_relaxed);
+      }
+      // Give the activation up before try_set_idle(): once it succeeds a
+      // producer may be handed the mailbox at once.
+      owner.store(0, std::memory_order_release);
+      if (mb->try_set_idle()) {
+        ++v.idles;
+        break;
+      }
+      // Still ours: nobody may have been told "was idle" meanwhile.
+      if (owner.exchange(1, std::memory_order_acq_rel) != 0) ++v.false_wakes;
+    }
+  }
+  for (auto& t : threads) t.join();
+
+  EXPECT_FALSE(v.stalled) << "lost wake-up: " << total - v.popped << " messages queued, mailbox never handed over";
+  EXPECT_EQ(v.popped, total);
+  EXPECT_EQ(v.gaps, 0u) << "lost or reordered";
+  EXPECT_EQ(v.backwards, 0u) << "duplicated or reordered";
+  EXPECT_EQ(v.bad, 0u) << "corrupted message";
+  EXPECT_EQ(v.double_activations.load(), 0u) << "push() said 'was idle' twice for one idle period";
+  EXPECT_EQ(v.false_wakes, 0u) << "push() said 'was idle' while the consumer held the mailbox";
+  EXPECT_EQ(v.activations.load(), v.idles) << "one 'was idle' per idle transition";
+  EXPECT_GT(v.idles, 1u) << "the mailbox never went idle mid-run: the test was vacuous";
+  Message left;
+  EXPECT_FALSE(mb->pop(left));
+  ::testing::Test::RecordProperty(std::string(MB::kName) + "_idle_transitions", static_cast<int>(v.idles));
+}
+
+TEST(StressMailbox, LockfreeActivationAndOrder) {
+  mailbox_stress<LockfreeMailbox>(scale(2'000'000), 3, 256);
+  mailbox_stress<LockfreeMailbox>(scale(500'000), 3, 4);
+}
+TEST(StressMailbox, SpinRingActivationAndOrder) {
+  mailbox_stress<SpinRingMailbox>(scale(2'000'000), 3, 256);
+  mailbox_stress<SpinRingMailbox>(scale(500'000), 3, 4);
+}
+
+// Target: the destructor of a mailbox that still holds messages (inline and
+// heap) must release them (LSan checks the heap payloads of new/malloc'd
+// kinds; this at least runs the path).
+TEST(StressMailbox, DestroyedWithMessagesQueued) {
+  for (int k = 0; k < 2; ++k) {
+    auto lf = std::make_unique<LockfreeMailbox>();
+    auto sr = std::make_unique<SpinRingMailbox>();
+    for (uint64_t i = 0; i < 100; ++i) {
+      lf->push(Message::of(1, std::array<uint64_t, 8>{i}));
+      sr->push(Message::of(1, std::array<uint64_t, 8>{i}));
+      lf->push(Message::of(1, i));
+      sr->push(Message::of(1, i));
+    }
+    Message m;
+    ASSERT_TRUE(lf->pop(m));
+    ASSERT_TRUE(sr->pop(m));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Run queues
+
+struct DummyCell {
+  actorlab::sched::SpinListLink sched_;  // the spinlist's intrusive link (a cell's sched_ state)
+  std::atomic<uint32_t> pops{0};
+  std::atomic<bool> queued{false};
+  uint64_t hops = 0;  // plain: handed from thread to thread through the queue
+};
+
+template <template <class> class Q>
+void run_queue_exactly_once(uint64_t n) {
+  using Queue = Q<DummyCell>;
+  static_assert(actorlab::sched::RunQueue<Queue, DummyCell>);
+  SCOPED_TRACE(std::string(Queue::kName) + " exactly once, n=" + std::to_string(n));
+  auto queue = std::make_unique<Queue>();
+  std::vector<DummyCell> cells(n);
+  std::atomic<uint64_t> popped{0};
+  std::atomic<uint64_t> twice{0};
+  std::vector<std::thread> threads;
+  constexpr int kProducers = 2, kConsumers = 2;
+  for (int p = 0; p < kProducers; ++p) {
+    threads.emplace_back([&, p] {
+      auto handle = queue->make_handle();
+      for (uint64_t i = p; i < n; i += kProducers) queue->push(p == 0 ? &handle : nullptr, &cells[i]);
+    });
+  }
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&, c] {
+      auto handle = queue->make_handle();
+      DummyCell* cell = nullptr;
+      const auto deadline = Clock::now() + kGenerousTimeout;
+      while (popped.load(std::memory_order_relaxed) < n && Clock::now() < deadline) {
+        // A failed try_pop proves nothing (moodycamel): just try again.
+        if (!queue->try_pop(c == 0 ? &handle : nullptr, cell)) {
+          std::this_thread::yield();
+          continue;
+        }
+        if (cell->pops.fetch_add(1, std::memory_order_relaxed) != 0) twice.fetch_add(1, std::memory_order_relaxed);
+        popped.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(popped.load(), n) << "items lost";
+  EXPECT_EQ(twice.load(), 0u) << "an item popped twice";
+  uint64_t never = 0;
+  for (auto& c : cells) never += c.pops.load() == 0;
+  EXPECT_EQ(never, 0u);
+  DummyCell* extra = nullptr;
+  EXPECT_FALSE(queue->try_pop(nullptr, extra));
+  EXPECT_FALSE(queue->maybe_nonempty());
+}
+
+// Cells go round: whoever pops a cell pushes it back until it has made
+// `hops` trips, like actors re-queued turn after turn.
+template <template <class> class Q>
+void run_queue_recirculate(uint64_t cells_n, uint64_t hops) {
+  using Queue = Q<DummyCell>;
+  SCOPED_TRACE(std::string(Queue::kName) + " recirculate");
+  auto queue = std::make_unique<Queue>();
+  std::vector<DummyCell> cells(cells_n);
+  {
+    auto h = queue->make_handle();
+    for (auto& c : cells) {
+      c.queued.store(true, std::memory_order_relaxed);
+      queue->push(&h, &c);
+    }
+  }
+  const uint64_t total = cells_n * hops;
+  std::atomic<uint64_t> done{0}, in_two{0}, finished_cells{0};
+  std::vector<std::thread> threads;
+  constexpr int kThreads = 3;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto handle = queue->make_handle();
+      auto* h = t == 2 ? nullptr : &handle;  // one thread without a handle
+      DummyCell* cell = nullptr;
+      const auto deadline = Clock::now() + kGenerousTimeout;
+      while (finished_cells.load(std::memory_order_relaxed) < cells_n && Clock::now() < deadline) {
+        if (!queue->try_pop(h, cell)) {
+          std::this_thread::yield();
+          continue;
+        }
+        if (!cell->queued.exchange(false, std::memory_order_relaxed)) in_two.fetch_add(1, std::memory_order_relaxed);
+        ++cell->hops;  // plain field: ordered by the queue's push/pop
+        done.fetch_add(1, std::memory_order_relaxed);
+        if (cell->hops < hops) {
+          cell->queued.store(true, std::memory_order_relaxed);
+          queue->push(h, cell);
+        } else {
+          finished_cells.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(done.load(), total);
+  EXPECT_EQ(in_two.load(), 0u) << "a cell was popped while not queued (queued twice)";
+  for (auto& c : cells) EXPECT_EQ(c.hops, hops);
+  DummyCell* extra = nullptr;
+  EXPECT_FALSE(queue->try_pop(nullptr, extra));
+}
+
+// ---------------------------------------------------------------------------
+// StealQueue (the steal policy's per-worker queue). Target: an item popped by
+// its owner and also copied out by a thief (the owner overwriting slots a
+// thief has claimed but not yet copied, or the two head indices moving out of
+// step), an item lost at wrap-around or on the full-queue path, and a thief
+// handing out an item it did not claim. Three workers, each owning a queue:
+// push their own items (a full queue: the item is consumed on the spot, as the
+// policy would move it to the injection queue), pop, and steal half from the
+// others. Every item must be consumed exactly once.
+
+// Returns {successful steals, full-queue overflows} so the caller can repeat
+// a run that happened to need neither (a loaded machine can run the three
+// threads one at a time, leaving nothing to steal).
+template <uint32_t Capacity>
+std::pair<uint64_t, uint64_t> steal_queue_exactly_once(uint64_t n) {
+  using Q = actorlab::sched::StealQueue<uint32_t, Capacity>;
+  SCOPED_TRACE("StealQueue capacity " + std::to_string(Capacity) + ", n=" + std::to_string(n));
+  constexpr int kWorkers = 3;
+  std::vector<std::unique_ptr<Q>> queues;
+  for (int i = 0; i < kWorkers; ++i) queues.push_back(std::make_unique<Q>());
+  std::vector<std::atomic<uint32_t>> consumed(n);
+  std::atomic<uint64_t> total{0}, twice{0}, steals{0}, overflows{0};
+  std::vector<std::thread> threads;
+  for (int me = 0; me < kWorkers; ++me) {
+    threads.emplace_back([&, me] {
+      Q& own = *queues[me];
+      auto consume = [&](uint32_t item) {
+        if (item >= n || consumed[item].fetch_add(1, std::memory_order_relaxed) != 0)
+          twice.fetch_add(1, std::memory_order_relaxed);
+        total.fetch_add(1, std::memory_order_relaxed);
+      };
+      uint64_t next_item = me, rng = mix(me);
+      const auto deadline = Clock::now() + kGenerousTimeout;
+      while (total.load(std::memory_order_relaxed) < n && Clock::now() < deadline) {
+        rng = mix(rng);
+        uint32_t item;
+        switch (rng % 4) {
+          case 0:
+          case 1:  // produce up to 3
+            for (int k = 0; k < 3 && next_item < n; ++k, next_item += kWorkers) {
+              if (!own.push(static_cast<uint32_t>(next_item))) {
+                overflows.fetch_add(1, std::memory_order_relaxed);
+                consume(static_cast<uint32_t>(next_item));
+              }
+            }
+            break;
+          case 2:
+            if (own.pop(item)) consume(item);
+            break;
+          case 3: {
+            Q& victim = *queues[(me + 1 + (rng >> 8) % (kWorkers - 1)) % kWorkers];
+            if (victim.steal_into(own, item)) {
+              steals.fetch_add(1, std::memory_order_relaxed);
+              consume(item);
+            }
+            break;
+          }
+        }
+        if (next_item >= n && own.pop(item)) consume(item);  // drain once done producing
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(total.load(), n) << "items lost (or the run timed out)";
+  EXPECT_EQ(twice.load(), 0u) << "an item consumed twice, or a value never pushed";
+  uint64_t never = 0;
+  for (auto& c : consumed) never += c.load() == 0;
+  EXPECT_EQ(never, 0u);
+  for (auto& q : queues) EXPECT_EQ(q->len(), 0u);
+  return {steals.load(), overflows.load()};
+}
+
+// Runs until the steal path (and, for a tiny queue, the full-queue path) was
+// exercised at least once, at most 5 runs; every run checks exactly-once.
+template <uint32_t Capacity>
+void steal_queue_until_exercised(uint64_t n) {
+  uint64_t steals = 0, overflows = 0;
+  for (int run = 0; run < 5 && (steals == 0 || (Capacity <= 4 && overflows == 0)) && !::testing::Test::HasFailure(); ++run) {
+    auto [s, o] = steal_queue_exactly_once<Capacity>(n);
+    steals += s;
+    overflows += o;
+  }
+  EXPECT_GT(steals, 0u) << "no steal succeeded in 5 runs: the test was vacuous";
+  if (Capacity <= 4) {
+    EXPECT_GT(overflows, 0u) << "the full-queue path was never reached in 5 runs";
+  }
+}
+
+// ---------------------------------------------------------------------------
+// IntrusiveMpscQueue
+
+struct SeqNode {
+  actorlab::core::MpscLink link;  // first: an MpscLink* is the node's address
+  uint32_t producer = 0;
+  uint64_t seq = 0;
+};
+
+TEST(StressIntrusiveMpsc, EveryNodeOnceInOrderPerProducer) {
+  constexpr int kProducers = 3;
+  const uint64_t per = scale(300'000);
+  std::vector<std::unique_ptr<SeqNode[]>> nodes;
+  for (int p = 0; p < kProducers; ++p) nodes.push_back(std::make_unique<SeqNode[]>(per));
+  actorlab::core::IntrusiveMpscQueue queue;
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      for (uint64_t i = 0; i < per; ++i) {
+        SeqNode& n = nodes[p][i];
+        n.producer = static_cast<uint32_t>(p);
+        n.seq = i;
+        queue.push(&n.link);
+      }
+    });
+  }
+  std::vector<uint64_t> next_seq(kProducers, 0);
+  uint64_t popped = 0, out_of_order = 0, bad = 0;
+  const auto deadline = Clock::now() + kGenerousTimeout;
+  while (popped < per * kProducers && Clock::now() < deadline) {
+    actorlab::core::MpscLink* link = queue.pop();
+    if (link == nullptr) {
+      std::this_thread::yield();
+      continue;
+    }
+    const auto* n = reinterpret_cast<const SeqNode*>(link);
+    ++popped;
+    if (n->producer >= kProducers) {
+      ++bad;
+      continue;
+    }
+    if (n->seq != next_seq[n->producer]) ++out_of_order;
+    next_seq[n->producer] = n->seq + 1;
+  }
+  for (auto& t : producers) t.join();
+  EXPECT_EQ(popped, per * kProducers) << "nodes lost (or the run timed out)";
+  EXPECT_EQ(out_of_order, 0u) << "a node popped out of its producer's order, or twice";
+  EXPECT_EQ(bad, 0u);
+  EXPECT_EQ(queue.pop(), nullptr) << "a node popped more than once";
+  EXPECT_FALSE(queue.maybe_nonempty()) << "the drained queue does not read as empty";
+}
+
+TEST(StressStealQueue, FourSlotsEveryItemOnce) { steal_queue_until_exercised<4>(scale(1'000'000)); }
+TEST(StressStealQueue, DefaultCapacityEveryItemOnce) { steal_queue_until_exercised<256>(scale(1'000'000)); }
+
+TEST(StressRunQueue, LockfreeEveryItemPoppedOnce) { run_queue_exactly_once<actorlab::sched::LockfreeRunQueue>(scale(1'000'000)); }
+TEST(StressRunQueue, SpinListEveryItemPoppedOnce) { run_queue_exactly_once<actorlab::sched::SpinListRunQueue>(scale(1'000'000)); }
+TEST(StressRunQueue, LockfreeRecirculate) { run_queue_recirculate<actorlab::sched::LockfreeRunQueue>(64, scale(20'000)); }
+TEST(StressRunQueue, SpinListRecirculate) { run_queue_recirculate<actorlab::sched::SpinListRunQueue>(64, scale(20'000)); }
+
+}  // namespace
