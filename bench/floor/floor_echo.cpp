@@ -108,6 +108,10 @@ int run_uring(int listen_fd, int signal_fd) {
     std::fprintf(stderr, "floor_echo: io_uring_queue_init_params: %s (backend unavailable)\n", std::strerror(-r));
     return 1;
   }
+  struct RingOwner {  // RAII: the ring goes on every return
+    io_uring* ring;
+    ~RingOwner() { io_uring_queue_exit(ring); }
+  } owner{&ring};
   std::vector<char> memory(std::size_t{kBuffers} * kBufferSize);
   // The provided-buffer ring (page-aligned; liburing 2.3 has no io_uring_setup_buf_ring).
   std::unique_ptr<void, decltype(&std::free)> ring_memory(std::aligned_alloc(4096, kBuffers * sizeof(io_uring_buf)),
@@ -175,7 +179,7 @@ int run_uring(int listen_fd, int signal_fd) {
       const int res = cqe->res;
       const bool more = (cqe->flags & IORING_CQE_F_MORE) != 0;
       switch (static_cast<Op>(data >> 56)) {
-        case kSignal: io_uring_queue_exit(&ring); return 0;
+        case kSignal: return 0;
         case kAccept:
           if (res >= 0) {
             if (conns.size() <= static_cast<std::size_t>(res)) conns.resize(res + 1);
