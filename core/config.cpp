@@ -104,6 +104,7 @@ nlohmann::json Config::to_json() const {
       {"header_timeout_ns", header_timeout_ns},
       {"event_interval", event_interval},
       {"direct_writes", direct_writes},
+      {"send_gather", send_gather},
       {"uring_sqpoll", uring_sqpoll},
       {"uring_buffers", uring_buffers},
       {"uring_buffer_size", uring_buffer_size},

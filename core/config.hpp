@@ -93,6 +93,7 @@ struct Config {
   uint64_t header_timeout_ns = 60'000'000'000;  // http: request head incomplete for this long closes
   uint32_t event_interval = 61;              // --net=worker: a busy worker polls the backend every N turns
   std::string direct_writes = "auto";        // auto (backend's preference) | on | off
+  uint32_t send_gather = 64;                 // epoll: queued frames per send (one sendmsg); 1 = one frame per send
   bool uring_sqpoll = false;                 // IORING_SETUP_SQPOLL
   uint32_t uring_buffers = 2048;             // provided-buffer ring: power of two, <= 32768
   uint32_t uring_buffer_size = 8192;         // bytes per provided buffer, 512 .. 1 MiB

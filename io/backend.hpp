@@ -18,6 +18,7 @@
 #pragma once
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +29,9 @@
 #include "core/counters.hpp"
 
 namespace actorlab::io {
+
+// The most iovecs one gathered send takes (Linux's UIO_MAXIOV).
+constexpr uint32_t kMaxSendGather = 1024;
 
 // What a backend reports. Callbacks run inside Backend::poll(), in batches.
 class BackendSink {
@@ -76,6 +80,9 @@ class Backend {
   // when nothing is queued: yes for epoll (skynet's policy); no for uring,
   // where the net thread batches sends into its one io_uring_enter.
   virtual bool prefers_direct_writes() const noexcept { return true; }
+  // Whether send_gather() writes more than its first buffer (epoll: yes);
+  // the service gathers only then.
+  virtual bool gathers_sends() const noexcept { return false; }
 
   // Starts accepting on a listening socket (the backend owns fd from now on).
   virtual void add_listener(uint32_t slot, int fd) noexcept = 0;
@@ -96,6 +103,16 @@ class Backend {
   // Writes bytes (at most one send in flight per slot); on_sent or on_error
   // follows. The buffer must stay valid until then.
   virtual void send(uint32_t slot, const std::byte* data, std::size_t size) noexcept = 0;
+  // Writes count (1 .. kMaxSendGather) buffers in order as one send: the
+  // same contract as send(), on_sent reporting the bytes written from the
+  // front of the sequence (maybe fewer than all: the sink sends the rest).
+  // The iovec array itself may be reused once the call returns; the bytes
+  // must stay valid until on_sent. This default sends the first buffer only
+  // (the uring backend: one SQE per frame).
+  virtual void send_gather(uint32_t slot, const iovec* iov, int count) noexcept {
+    (void)count;
+    send(slot, static_cast<const std::byte*>(iov[0].iov_base), iov[0].iov_len);
+  }
   // Half-close (shutdown(SHUT_WR)); call only with no send in flight.
   virtual void shutdown_write(uint32_t slot) noexcept = 0;
   // Stops all I/O on the slot and closes its fd once nothing is in flight;

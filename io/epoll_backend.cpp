@@ -19,6 +19,12 @@
 // fd is closed (accept_retry.hpp); pending connections wait in the kernel's backlog,
 // none is dropped (skynet instead keeps a spare fd to accept-and-close).
 //
+// Gathered sends (send_gather): the driver hands a socket all its queued
+// frames at once (up to --send-gather) and they go out in one sendmsg() with
+// that many iovecs: one syscall per socket per round, however many replies
+// wait. The slot keeps its own copy of the iovecs (advanced past what the
+// kernel took) until the whole sequence is written.
+//
 // Completions that happen inside a call (a send() that wrote everything, a
 // close) are kept in deferred_ and reported at the start of the next poll(),
 // so the sink is never re-entered from its own callback.
@@ -28,8 +34,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -72,6 +80,7 @@ class EpollBackend final : public Backend {
   }
 
   const char* name() const noexcept override { return "epoll"; }
+  bool gathers_sends() const noexcept override { return true; }
 
   void add_listener(uint32_t slot, int fd) noexcept override {
     Slot& s = reset_slot(slot, fd, Kind::kListener);
@@ -112,9 +121,24 @@ class EpollBackend final : public Backend {
   }
 
   void send(uint32_t slot, const std::byte* data, std::size_t size) noexcept override {
+    const iovec one{const_cast<std::byte*>(data), size};
+    send_gather(slot, &one, 1);
+  }
+
+  void send_gather(uint32_t slot, const iovec* iov, int count) noexcept override {
     Slot& s = slots_[slot];
-    s.send_data = data;
-    s.send_left = size;
+    try {
+      // Allocates only when this slot never had so many frames at once
+      // (the capacity stays with the slot: at most kMaxSendGather iovecs).
+      s.send_iov.assign(iov, iov + count);
+    } catch (const std::bad_alloc&) {
+      s.send_iov.clear();
+      defer(Report::kError, slot, ENOMEM);  // the socket fails, the server goes on
+      return;
+    }
+    s.send_left = 0;
+    for (const iovec& v : s.send_iov) s.send_left += v.iov_len;
+    s.send_first = 0;
     s.send_done = 0;
     s.sending = true;
     write_some(slot, /*in_poll=*/false, nullptr);
@@ -184,7 +208,8 @@ class EpollBackend final : public Backend {
     bool read_paused = false; // connection: read backpressure (pause_reading)
     bool in_epoll = false;
     uint32_t mask = 0;        // the events registered now
-    const std::byte* send_data = nullptr;
+    std::vector<iovec> send_iov;  // the send in progress; [send_first, end) still to write
+    std::size_t send_first = 0;
     std::size_t send_left = 0;
     std::size_t send_done = 0;
   };
@@ -197,9 +222,12 @@ class EpollBackend final : public Backend {
 
   Slot& reset_slot(uint32_t slot, int fd, Kind kind) noexcept {
     Slot& s = slots_[slot];
+    std::vector<iovec> iov = std::move(s.send_iov);  // keeps its capacity across reuses
     s = Slot{};
     s.fd = fd;
     s.kind = kind;
+    iov.clear();
+    s.send_iov = std::move(iov);
     return s;
   }
 
@@ -330,10 +358,32 @@ class EpollBackend final : public Backend {
     Slot& s = slots_[slot];
     while (s.send_left > 0) {
       counters_.syscalls.add();
-      const ssize_t n = ::send(s.fd, s.send_data + s.send_done, s.send_left, MSG_NOSIGNAL | MSG_DONTWAIT);
+      // One buffer left (the common case: one reply queued): send(), the
+      // cheaper call; several: one sendmsg() for all of them.
+      const std::size_t left = s.send_iov.size() - s.send_first;
+      ssize_t n;
+      if (left == 1) {
+        const iovec& v = s.send_iov[s.send_first];
+        n = ::send(s.fd, v.iov_base, v.iov_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+      } else {
+        msghdr msg{};
+        msg.msg_iov = s.send_iov.data() + s.send_first;
+        msg.msg_iovlen = left;
+        n = ::sendmsg(s.fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+      }
       if (n > 0) {
         s.send_done += static_cast<std::size_t>(n);
         s.send_left -= static_cast<std::size_t>(n);
+        // Past the iovecs written whole; into the one written in part.
+        for (std::size_t took = static_cast<std::size_t>(n); took > 0;) {
+          iovec& v = s.send_iov[s.send_first];
+          const std::size_t step = std::min(took, v.iov_len);
+          v.iov_base = static_cast<char*>(v.iov_base) + step;
+          v.iov_len -= step;
+          took -= step;
+          if (v.iov_len == 0) ++s.send_first;
+        }
+        while (s.send_first < s.send_iov.size() && s.send_iov[s.send_first].iov_len == 0) ++s.send_first;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;

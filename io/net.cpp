@@ -36,6 +36,7 @@ void validate_net(const core::Config& config) {
   if (config.direct_writes != "auto" && config.direct_writes != "on" && config.direct_writes != "off")
     throw core::ConfigError(
         fmt::format("--direct-writes: unknown '{}'; valid: auto, on, off", config.direct_writes));
+  check_range("send-gather", config.send_gather, 1, kMaxSendGather, " frames");
   const uint32_t n = config.uring_buffers;
   if (n < 1 || n > 32768 || (n & (n - 1)) != 0)
     throw core::ConfigError(
@@ -52,6 +53,7 @@ NetOptions NetOptions::from_config(const core::Config& config) {
   options.read_budget = config.read_budget;
   options.send_timeout_ns = config.send_timeout_ns;
   options.direct_writes = config.direct_writes == "auto" ? -1 : (config.direct_writes == "on" ? 1 : 0);
+  options.send_gather = config.send_gather;
   options.backend.uring_sqpoll = config.uring_sqpoll;
   options.backend.uring_buffers = config.uring_buffers;
   options.backend.uring_buffer_size = config.uring_buffer_size;

@@ -10,7 +10,7 @@
 // engine (started after the workers, stopped before them) and attaches it
 // as the runtime's SocketApi (Context::sockets()). Call before
 // engine.start(). The network knobs come from the Config (max_connections,
-// send_limit, send_budget, read_budget, send_timeout_ns, direct_writes,
+// send_limit, send_budget, read_budget, send_timeout_ns, direct_writes, send_gather,
 // uring_sqpoll, uring_buffers, uring_buffer_size: NetOptions::from_config),
 // checked by validate_net. Throws core::ConfigError for a bad knob and
 // std::runtime_error if the kernel refuses the backend (e.g. io_uring
@@ -46,6 +46,10 @@ struct NetOptions {
   // Direct writes from workers (skynet's policy): -1 = the backend's
   // preference (epoll yes, uring no), 0 = never, 1 = always.
   int direct_writes = -1;
+  // Queued frames of one socket written by one send (--send-gather; epoll:
+  // a sendmsg of up to this many iovecs, so a socket costs one syscall per
+  // driver round however many frames wait). 1 = one frame per send.
+  uint32_t send_gather = 64;
   // Backend knobs (buffer ring size, SQPOLL, ...); max_slots is set from max_sockets.
   BackendOptions backend;
 

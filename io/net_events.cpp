@@ -8,6 +8,7 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <new>
@@ -123,14 +124,15 @@ void NetService::apply_send(Command& command) noexcept {
   }
 }
 
-// Moves the slot's writing on: sends the queue's head if nothing is in
-// flight, else (queue drained) releases a closing socket or applies a
-// pending shutdown_write.
+// Moves the slot's writing on: sends the queue's first frames (up to
+// send_gather of them, one gathered send) if nothing is in flight, else
+// (queue drained) releases a closing socket or applies a pending
+// shutdown_write. The frames stay in the queue until on_sent: workers only
+// append to it (a deque: the elements do not move), so the iovecs stay valid.
 void NetService::drive_kick(uint32_t index) noexcept {
   SocketSlot& slot = table_.at(index);
   if (slot.send_in_flight || slot.connecting) return;
-  const std::byte* data = nullptr;
-  std::size_t size = 0;
+  bool send = false;
   bool release = false, shut = false;
   slot.lock.lock();
   const SlotState state = slot.state;
@@ -140,19 +142,26 @@ void NetService::drive_kick(uint32_t index) noexcept {
   }
   if (!slot.queue.empty() && !slot.broken) {
     slot.net_writing = true;
-    const Chunk& head = slot.queue.front();
-    data = head.data.get() + head.offset;
-    size = head.size - head.offset;
+    gather_.clear();  // capacity reserved: no allocation
+    for (const Chunk& c : slot.queue) {
+      if (gather_.size() == options_.send_gather) break;
+      gather_.push_back({c.data.get() + c.offset, c.size - c.offset});
+    }
+    send = true;
   } else {
     slot.net_writing = false;
     release = state == SlotState::kClosing;
     shut = !release && !slot.shut_done && slot.write_closed.load(std::memory_order_relaxed);
   }
   slot.lock.unlock();
-  if (data != nullptr) {
+  if (send) {
     slot.send_in_flight = true;
     if (options_.send_timeout_ns != 0) slot.send_since_ns = steady_now_ns();
-    backend_->send(index, data, size);
+    if (gather_.size() > 1) {
+      gathered_sends_.add();
+      gathered_frames_.add(gather_.size());
+    }
+    backend_->send_gather(index, gather_.data(), static_cast<int>(gather_.size()));
   } else if (release) {
     drive_release(index);
   } else if (shut) {
@@ -311,18 +320,20 @@ void NetService::on_sent(uint32_t index, std::size_t bytes) noexcept {
   SocketSlot& slot = table_.at(index);
   slot.send_in_flight = false;
   bytes_out_.add(bytes);
+  // A gathered send may have written several frames and part of the next.
   std::size_t written = 0;
   slot.lock.lock();
-  if (!slot.queue.empty()) {
+  while (!slot.queue.empty()) {
     Chunk& head = slot.queue.front();
-    head.offset += bytes;
-    if (head.offset >= head.size) {
-      written = head.size;
-      slot.queued_bytes.store(slot.queued_bytes.load(std::memory_order_relaxed) - head.size,
-                              std::memory_order_relaxed);  // under the lock
-      slot.queue.pop_front();
-    }
+    const std::size_t step = std::min(bytes, head.size - head.offset);
+    head.offset += step;
+    bytes -= step;
+    if (head.offset < head.size) break;
+    written += head.size;
+    slot.queue.pop_front();
   }
+  slot.queued_bytes.store(slot.queued_bytes.load(std::memory_order_relaxed) - written,
+                          std::memory_order_relaxed);  // under the lock
   slot.lock.unlock();
   if (written > 0) unreserve_send(written);
   drive_kick(index);

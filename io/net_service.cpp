@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -75,6 +76,9 @@ NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> back
   // The sweep for send timeouts: a quarter of the timeout, 1 ms .. 1 s.
   const int64_t quarter = static_cast<int64_t>(options_.send_timeout_ns / 4);
   sweep_ns_ = quarter < 1'000'000 ? 1'000'000 : (quarter > 1'000'000'000 ? 1'000'000'000 : quarter);
+  options_.send_gather =
+      backend_->gathers_sends() ? std::clamp<uint32_t>(options_.send_gather, 1, kMaxSendGather) : 1;
+  gather_.reserve(options_.send_gather);
 }
 
 NetService::~NetService() {
@@ -226,6 +230,8 @@ void NetService::add_stats(core::RuntimeStats& stats) const {
   v["net_dropped_bytes"] += dropped_bytes_.get();
   v["net_dropped_reads"] += dropped_reads_.get();
   v["net_worker_polls"] += worker_polls_.get();
+  v["net_gathered_sends"] += gathered_sends_.get();
+  v["net_gathered_frames"] += gathered_frames_.get();
   v["net_sockets_open"] += table_.in_use();
   v["net_read_pauses"] += read_credit_.pauses();
   v["net_read_resumes"] += read_credit_.resumes();

@@ -189,13 +189,16 @@ class NetService final : public core::Service,
   // Driver only: the next sweep for send timeouts, and the sweep period.
   int64_t next_sweep_ns_ = 0;
   int64_t sweep_ns_ = 0;
+  // Driver only: drive_kick's iovecs for one gathered send (at most
+  // options_.send_gather; reserved in the constructor, reused).
+  std::vector<iovec> gather_;
 
   // Counters: workers and the net thread both bump some, so all are shared.
   core::SharedCounter accepts_, connects_, bytes_in_, bytes_out_, direct_writes_, queued_writes_,
       command_sends_, dead_sends_, emfile_, accept_errors_, resets_, errors_, eofs_, table_full_,
       wakeups_, commands_applied_, dropped_bytes_, nomemory_, dropped_reads_, send_limit_refusals_,
       send_budget_refusals_, send_timeouts_, close_timeouts_, stale_ids_, closing_read_stops_,
-      worker_polls_;
+      worker_polls_, gathered_sends_, gathered_frames_;
 };
 
 }  // namespace actorlab::io

@@ -225,6 +225,9 @@ std::vector<Knob> build_table() {
   t.push_back(choice("direct-writes", S::kNet, {"auto", "on", "off"}, &Config::direct_writes,
                      "a worker writes to a socket itself when its queue is empty (auto: the backend's preference)",
                      "both backends"));
+  t.push_back(number("send-gather", "send_gather", S::kNet, K::kCount, 1, 1024, &Config::send_gather,
+                     "queued frames of a socket written by one sendmsg (1: one frame per send)",
+                     "backend=epoll"));
   {
     Knob k = make("uring-sqpoll", "uring_sqpoll", K::kBool, S::kNet, "kernel thread polls the submission queue (SQPOLL)",
                   "backend=uring");
