@@ -1,4 +1,4 @@
-// hostile_services_test.cpp: the echo and http services (bench/net_services)
+// hostile_services_test.cpp: the echo and http services (bench/net/net_services)
 // on the real net service under hostile clients (timeouts, busy-worker polls, load at absurd rates),
 // for each backend x driver (epoll, uring, epoll+worker, uring+worker), on
 // 127.0.0.1 only:

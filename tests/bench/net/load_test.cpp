@@ -1,4 +1,4 @@
-// load_test.cpp: the load generator (bench/net_load) against a tiny poll()
+// load_test.cpp: the load generator (bench/net/net_load) against a tiny poll()
 // echo server living in the test: closed loop with a message count (also
 // with zero-length messages), closed loop over a duration, open loop at a fixed rate (about rate x duration
 // measured), and a server that alters one byte or closes early failing the

@@ -1,4 +1,4 @@
-// services_test.cpp: the echo and http service actors (bench/net_services)
+// services_test.cpp: the echo and http service actors (bench/net/net_services)
 // against a fake SocketApi, so their logic is tested without a net thread:
 // frames echoed byte-exact across any split, raw echo, an oversize frame
 // closing the connection with a counted error, the peer's EOF answered by
