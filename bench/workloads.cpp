@@ -9,7 +9,9 @@
 //             Latency: one round trip in 16, sampled.
 //   flood:    1 sender, 1 receiver, N messages; the sender never waits (it
 //             sends in chunks and re-queues itself); the receiver checks the
-//             sequence. Latency: send to dispatch, sampled 1 in 64.
+//             sequence. Latency: send to dispatch, sampled 1 in 64. Under
+//             --mailbox-limit a refused (kFull) message ends the chunk and
+//             is sent again on the next one, so every message still arrives.
 //   skynet:   a root spawns 10 children, recursively, down to N leaves; each
 //             leaf replies its ordinal, each node the sum of its children;
 //             the root checks the sum N(N-1)/2 (499999500000 for 1M).
@@ -153,7 +155,7 @@ class FloodSender final : public core::Actor {
     const uint64_t end = std::min(total_, sent_ + kFloodChunk);
     for (; sent_ < end; ++sent_) {
       const uint64_t stamp = (sent_ & kFloodSampleMask) == 0 ? perf::now_ns() : 0;
-      send_or_drop(ctx, receiver_, kData, FloodItem{sent_, stamp});
+      if (send_or_drop(ctx, receiver_, kData, FloodItem{sent_, stamp}) == core::SendStatus::kFull) break;
     }
     if (sent_ < total_) send_or_drop(ctx, ctx.self(), kMore, uint8_t{0});
   }

@@ -86,6 +86,7 @@ nlohmann::json Config::to_json() const {
       {"threads", threads},
       {"policy", policy},
       {"mailbox", to_string(mailbox)},
+      {"mailbox_limit", mailbox_limit},
       {"runqueue", runqueue},
       {"batch", batch.to_string()},
       {"spin", spin},

@@ -4,13 +4,18 @@
 // Structure: a chain of blocks, each `cap` slots (a Message plus a sequence
 // word). One 64-bit word, tail_, is the producers' whole state:
 //     bits 63..16  the current tail block (user-space pointers fit 48 bits)
-//     bits 15..12  log2 of that block's capacity
+//     bit  15      idle: the consumer parked the mailbox, keeping this block
+//     bits 14..12  log2 of that block's capacity
 //     bits 11..0   the next offset to claim in it
 // A push claims a slot with one fetch_add(1) on tail_. The result says what
 // the pusher owns:
-//   - block null, offset 0: the mailbox was idle. The pusher installs a fresh
-//     one-slot block, becomes the activation's owner (push() returns true)
-//     and must schedule the actor. This replaces a separate idle bit.
+//   - idle bit set: besides its slot, the pusher races to clear the bit with
+//     a fetch_and, before anything else (so no later store of tail_ can
+//     erase a bit nobody has seen); the one whose fetch_and still saw it
+//     owns the activation: push() returns true, the caller schedules.
+//   - block null, offset 0: idle without a block (new, or its blocks were
+//     freed). The pusher installs a fresh one-slot block and owns the
+//     activation.
 //   - offset < cap: a slot; write the message, then publish its sequence.
 //   - offset == cap: the block is full and this pusher is its one installer:
 //     it takes the spare block (or allocates), links it after the full one
@@ -20,34 +25,41 @@
 //     allocation at most) but not lock-free: a producer yields after a few
 //     spins, so a preempted installer on a 2-core machine gets its CPU back.
 //     Each waiter adds at most one per installation, so the 12-bit offset
-//     cannot overflow into the capacity bits below 4000 concurrent senders.
-// Capacities grow 1, 4, 16, 32 after each idle period (guessed: one slot keeps
-// a million idle-then-woken actors (skynet-1M) near the lockfree kind's 64
-// bytes per pending message; 32 slots make flood allocate once per 32
-// messages; bm_mailbox and the flood/skynet workloads could tune them).
+//     cannot overflow into the higher bits below 4000 concurrent senders.
+// Capacities grow 1, 4, 16, 32 from a fresh start (guessed: one slot keeps a
+// million woken-once actors (skynet-1M) near the lockfree kind's 64 bytes
+// per pending message; 32 slots make flood allocate once per 32 messages;
+// bm_mailbox and the flood/skynet workloads could tune them).
 //
-// Consumer: head_block_/head_off_/popped_ (popped_ is the global index of
-// the next message; slot i of a block holds index start + i). A slot is
-// ready when its sequence word equals its index + 1, so a recycled block
-// needs no clearing (its old words are all smaller) and a fresh one clears
-// only those words. A consumed block of 32 slots goes to spare_ (one per
-// mailbox), where the next installer picks it up: in a steady flood the
-// sender and receiver swap two or three blocks and nobody allocates.
+// Consumer: head_block_/head_off_. Slot i of a block is ready when its
+// sequence word equals start + i + 1. start grows along a chain, so a
+// recycled block needs no clearing (its old words are all smaller); a fresh
+// block has its words cleared; a rewound block has its used words cleared.
+// A consumed block of 32 slots goes to spare_ (one per mailbox), where the
+// next installer picks it up: in a steady flood sender and receiver swap two
+// or three blocks and nobody allocates.
 // try_set_idle() is one CAS of tail_ from "head block, head offset" (nothing
-// claimed beyond what was popped) to 0: on success the block is freed (and
-// the spare), so an idle mailbox holds no memory.
+// claimed beyond what was popped) to either "same block, offset 0, idle"
+// (a block of up to kKeepCap slots is kept and rewound: its used sequence
+// words are cleared before the CAS, safe since no producer can claim them
+// until it lands; so pingpong and fanout allocate nothing), or 0 (a bigger
+// block and the spare are freed, so an idle mailbox holds at most one small
+// block; try_set_idle_and_release() always frees, for a cell whose actor
+// has exited).
 //
 // Invariants (core/mailbox.hpp): exactly one push per idle period returns
-// true (the one whose fetch_add read 0, which only the consumer's CAS or the
-// constructor writes); FIFO per producer and in fact one total order (the
-// fetch_add order on tail_); no loss (a claimed slot is popped before the
-// consumer can pass its block or set idle, since the CAS needs tail_ to be
-// exactly at the consumer's position).
+// true (the one whose fetch_add read 0, or whose fetch_and cleared the idle
+// bit; only the consumer's CAS or the constructor writes those states);
+// FIFO per producer and in fact one total order (the fetch_add order on
+// tail_); no loss (a claimed slot is popped before the consumer can pass
+// its block or set idle, since the CAS needs tail_ exactly at the
+// consumer's position).
 // Threads: any thread pushes; the single holder of the activation pops,
 // sizes and calls try_set_idle(); after a successful try_set_idle() it
-// touches only spare_ (an atomic exchange) and the block it just freed.
+// touches only spare_ (an atomic exchange) and a block it just freed.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <exception>
@@ -64,6 +76,10 @@ class SegmentedMailbox {
  public:
   static constexpr const char* kName = "segmented";
   static constexpr uint32_t kMaxCapLog = 5;  // 32 slots: the recycled size
+  // Blocks of up to this many slots stay with an idle mailbox (at most
+  // 24 + 4 * 64 bytes). Guessed: pingpong, fanout and big wake a mailbox
+  // for one or two messages; skynet-1M's exited leaves release theirs.
+  static constexpr uint32_t kKeepCap = 4;
 
   SegmentedMailbox() noexcept = default;
   SegmentedMailbox(const SegmentedMailbox&) = delete;
@@ -81,11 +97,14 @@ class SegmentedMailbox {
   bool push(Message&& msg) noexcept {
     // acq_rel: acquire pairs with the release stores of tail_ in install_*()
     // (the block's header is initialised) and with the release CAS in
-    // try_set_idle() (the consumer's last reads and writes are done before an
-    // installer reuses its fields); release orders nothing we need but keeps
-    // the release sequence of those stores going through every claim.
+    // try_set_idle() (the consumer's rewind and last pops are done); release
+    // keeps the release sequence of those stores going through every claim.
     uint64_t t = tail_.fetch_add(1, std::memory_order_acq_rel);
+    bool won = false;
     for (;;) {
+      // acq_rel as above. At most one fetch_and per idle period sees the bit.
+      if ((t & kIdleBit) != 0 && (tail_.fetch_and(~kIdleBit, std::memory_order_acq_rel) & kIdleBit) != 0)
+        won = true;
       Block* b = block_of(t);
       const uint32_t off = offset_of(t);
       const uint32_t cap = uint32_t{1} << cap_log_of(t);
@@ -96,10 +115,10 @@ class SegmentedMailbox {
         }
       } else if (off < cap) {
         b->slots()[off].fill(std::move(msg), b->start + off);
-        return false;
+        return won;
       } else if (off == cap) {
         install_next(b, cap_log_of(t), std::move(msg));
-        return false;
+        return won;
       }
       t = wait_for_installer(t);
     }
@@ -121,46 +140,18 @@ class SegmentedMailbox {
     }
     Slot& s = b->slots()[head_off_];
     // acquire: pairs with the release store of seq in Slot::fill(); publishes msg.
-    if (s.seq.load(std::memory_order_acquire) != popped_ + 1) return false;
+    if (s.seq.load(std::memory_order_acquire) != b->start + head_off_ + 1) return false;
     out = std::move(s.msg);
     s.msg.~Message();
     ++head_off_;
-    ++popped_;
     return true;
   }
 
   // Consumer only. Marks the mailbox idle if nothing is claimed beyond what
-  // was popped; then frees its blocks.
-  bool try_set_idle() noexcept {
-    Block* b = head_block_;
-    if (b == nullptr) return true;  // already idle (a drain after stop)
-    // A ready slot, or a linked next block, proves non-empty without touching
-    // the producers' line (relaxed: a stale value only sends us to the CAS,
-    // which decides). At head_off_ == cap the CAS expects tail_ at "full,
-    // no installer yet"; if one claimed the role, tail_ is past it and we fail.
-    if (head_off_ < b->cap) {
-      if (b->slots()[head_off_].seq.load(std::memory_order_relaxed) == popped_ + 1) return false;
-    } else if (b->next.load(std::memory_order_relaxed) != nullptr) {
-      return false;
-    }
-    uint64_t expected = pack(b, cap_log(b->cap), head_off_);
-    head_block_ = nullptr;  // before the CAS: after it, an installer writes these fields
-    // release: pairs with the acquire fetch_add in push() that reads 0, so
-    // our pops (and this store) happen before its install_after_idle().
-    // Failure (a claim arrived): relaxed, we keep the activation.
-    if (!tail_.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed)) {
-      head_block_ = b;
-      return false;
-    }
-    deallocate(b);  // no claims on it remain: tail_ stood exactly at our position
-    // An idle mailbox keeps no spare. relaxed load: only a hint that the
-    // exchange is worth it; acquire on the exchange pairs with the release
-    // exchange in retire() (we may race a new owner's retire; whoever takes
-    // the block frees or uses it).
-    if (spare_.load(std::memory_order_relaxed) != nullptr)
-      if (Block* s = spare_.exchange(nullptr, std::memory_order_acquire)) deallocate(s);
-    return true;
-  }
+  // was popped, keeping a small block (rewound) or freeing a big one.
+  bool try_set_idle() noexcept { return set_idle(/*release=*/false); }
+  // The same, always freeing the blocks (the actor has exited).
+  bool try_set_idle_and_release() noexcept { return set_idle(/*release=*/true); }
 
   // Consumer only: messages queued (claimed; may count a slot being written).
   std::size_t size_hint() const noexcept {
@@ -170,18 +161,19 @@ class SegmentedMailbox {
     if (tb == nullptr || head_block_ == nullptr) return 0;
     const uint32_t cap = uint32_t{1} << cap_log_of(t);
     const uint32_t off = offset_of(t);
+    const uint64_t head = head_block_->start + head_off_;
     // tb is alive if it is our head block or has no installer yet (we pass
     // a block only once its successor is linked); else it may be a block we
     // passed and freed while its successor's installer has not stored tail_
     // yet: estimate.
-    if (tb == head_block_ || off <= cap) return static_cast<std::size_t>(tb->start + std::min(off, cap) - popped_);
+    if (tb == head_block_ || off <= cap) return static_cast<std::size_t>(tb->start + std::min(off, cap) - head);
     return head_block_->cap - head_off_ + cap;
   }
 
  private:
   struct Slot {
     Message msg;
-    std::atomic<uint64_t> seq;  // index + 1 once msg is written
+    std::atomic<uint64_t> seq;  // start + offset + 1 once msg is written
 
     void fill(Message&& m, uint64_t index) noexcept {
       new (&msg) Message(std::move(m));
@@ -192,7 +184,7 @@ class SegmentedMailbox {
 
   struct Block {
     std::atomic<Block*> next;
-    uint64_t start;  // index of slot 0 (written by the installer before publishing)
+    uint64_t start;  // sequence base of slot 0 (written by the installer before publishing)
     uint32_t cap;
     uint32_t unused;
     Slot* slots() noexcept { return reinterpret_cast<Slot*>(this + 1); }
@@ -201,12 +193,13 @@ class SegmentedMailbox {
 
   static constexpr uint32_t kOffsetBits = 12;
   static constexpr uint64_t kOffsetMask = (uint64_t{1} << kOffsetBits) - 1;
+  static constexpr uint64_t kIdleBit = uint64_t{1} << 15;
 
   static uint64_t pack(Block* b, uint32_t log, uint32_t off) noexcept {
     return (reinterpret_cast<uint64_t>(b) << 16) | (uint64_t{log} << kOffsetBits) | off;
   }
   static Block* block_of(uint64_t t) noexcept { return reinterpret_cast<Block*>(t >> 16); }
-  static uint32_t cap_log_of(uint64_t t) noexcept { return static_cast<uint32_t>((t >> kOffsetBits) & 0xf); }
+  static uint32_t cap_log_of(uint64_t t) noexcept { return static_cast<uint32_t>((t >> kOffsetBits) & 0x7); }
   static uint32_t offset_of(uint64_t t) noexcept { return static_cast<uint32_t>(t & kOffsetMask); }
   static uint32_t cap_log(uint32_t cap) noexcept { return static_cast<uint32_t>(__builtin_ctz(cap)); }
   static uint32_t grown(uint32_t log) noexcept { return log + 2 > kMaxCapLog ? kMaxCapLog : log + 2; }
@@ -222,13 +215,61 @@ class SegmentedMailbox {
     return b;
   }
 
+  bool set_idle(bool release) noexcept {
+    Block* b = head_block_;
+    if (b == nullptr) return true;  // already idle (a drain after stop)
+    // A ready slot, or a linked next block, proves non-empty without touching
+    // the producers' line (relaxed: a stale value only sends us to the CAS,
+    // which decides). At head_off_ == cap the CAS expects tail_ at "full,
+    // no installer yet"; if one claimed the role, tail_ is past it and we fail.
+    if (head_off_ < b->cap) {
+      if (b->slots()[head_off_].seq.load(std::memory_order_relaxed) == b->start + head_off_ + 1) return false;
+    } else if (b->next.load(std::memory_order_relaxed) != nullptr) {
+      return false;
+    }
+    const uint32_t log = cap_log(b->cap);
+    uint64_t expected = pack(b, log, head_off_);
+    if (!release && b->cap <= kKeepCap) {
+      // Rewind: no producer can claim the used slots before the CAS lands
+      // (tail_ is past them), so clearing their words races with nobody.
+      // relaxed: the release CAS publishes them to the next claimers.
+      for (uint32_t i = 0; i < head_off_; ++i) b->slots()[i].seq.store(0, std::memory_order_relaxed);
+      // release: pairs with the acquire fetch_add/fetch_and in push() that
+      // sees the idle bit. Failure (a claim arrived): relaxed, we keep the
+      // activation; the cleared words belong to consumed slots only.
+      const uint32_t used = head_off_;
+      head_off_ = 0;  // before the CAS: after it, the next holder may read it
+      if (!tail_.compare_exchange_strong(expected, pack(b, log, 0) | kIdleBit, std::memory_order_release,
+                                         std::memory_order_relaxed)) {
+        head_off_ = used;
+        return false;
+      }
+      return true;
+    }
+    head_block_ = nullptr;  // before the CAS: after it, an installer writes these fields
+    // release: pairs with the acquire fetch_add in push() that reads 0, so
+    // our pops (and this store) happen before its install_after_idle().
+    if (!tail_.compare_exchange_strong(expected, 0, std::memory_order_release, std::memory_order_relaxed)) {
+      head_block_ = b;
+      return false;
+    }
+    deallocate(b);  // no claims on it remain: tail_ stood exactly at our position
+    // An idle mailbox keeps no spare. relaxed load: only a hint that the
+    // exchange is worth it; acquire on the exchange pairs with the release
+    // exchange in retire() (we may race a new holder's retire; whoever takes
+    // the block frees or uses it).
+    if (spare_.load(std::memory_order_relaxed) != nullptr)
+      if (Block* s = spare_.exchange(nullptr, std::memory_order_acquire)) deallocate(s);
+    return true;
+  }
+
   // The pusher that found the mailbox idle. No consumer runs now: the last
   // one's CAS happened before our fetch_add, and the next one starts only
   // after we schedule the actor (the run queue's hand-off publishes these).
   void install_after_idle(Message&& msg) noexcept {
     Block* b = fresh_block(0);
     b->next.store(nullptr, std::memory_order_relaxed);
-    b->start = popped_;
+    b->start = 0;  // fresh words are 0, never start + i + 1
     head_block_ = b;
     head_off_ = 0;
     b->slots()[0].fill(std::move(msg), b->start);
@@ -291,7 +332,6 @@ class SegmentedMailbox {
   // Consumer line: the activation holder's (and, once per idle period, the
   // installer's, in install_after_idle()). spare_: consumer and installers.
   alignas(kCacheLine) Block* head_block_ = nullptr;
-  uint64_t popped_ = 0;
   std::atomic<Block*> spare_{nullptr};
   uint32_t head_off_ = 0;
 };
