@@ -8,6 +8,7 @@ const char* to_string(SendStatus s) noexcept {
     case SendStatus::kOk: return "ok";
     case SendStatus::kDeadTarget: return "dead-target";
     case SendStatus::kStopped: return "stopped";
+    case SendStatus::kFull: return "full";
   }
   return "?";
 }

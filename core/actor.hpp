@@ -78,6 +78,7 @@ enum class SendStatus {
   kOk,          // queued for a live actor
   kDeadTarget,  // dead, stale or unknown id: counted; a live sender gets kTypeError
   kStopped,     // the engine is stopping or stopped: counted and released
+  kFull,        // --mailbox-limit: the receiver is full; not queued, msg not moved from (keep it, resend later)
 };
 
 const char* to_string(SendStatus s) noexcept;

@@ -16,6 +16,10 @@
 //     (release/acquire) orders it.
 //   generation_: written by retire before the index enters the free list and
 //     read by spawn after taking it out: the free list orders them.
+//   queued_: --mailbox-limit only (else never touched): messages pushed and
+//     not yet run, a hint. Every push adds one before pushing, the running
+//     worker subtracts a turn's count after it; relaxed both ways (a count
+//     that lags by a turn only moves the limit by a turn's worth).
 //   sched_: the scheduling parts' per-cell state, a type the placement
 //     supplies (an intrusive run-queue link, the home worker; empty for
 //     most compositions). The core never reads it; its protocol is the
@@ -39,6 +43,7 @@ struct ActorCell : MB {
   Actor* actor_ = nullptr;
   uint32_t live_id_ = 0;
   uint16_t generation_ = 1;
+  std::atomic<uint32_t> queued_{0};
   [[no_unique_address]] SchedState sched_;
 
 };

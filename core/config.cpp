@@ -51,11 +51,17 @@ std::string BatchKnob::to_string() const {
 MailboxKind parse_mailbox_kind(std::string_view name) {
   if (name == "lockfree") return MailboxKind::kLockfree;
   if (name == "spinring") return MailboxKind::kSpinRing;
-  throw ConfigError(fmt::format("mailbox: unknown kind '{}'; valid: lockfree, spinring", name));
+  if (name == "segmented") return MailboxKind::kSegmented;
+  throw ConfigError(fmt::format("mailbox: unknown kind '{}'; valid: lockfree, spinring, segmented", name));
 }
 
 const char* to_string(MailboxKind kind) noexcept {
-  return kind == MailboxKind::kLockfree ? "lockfree" : "spinring";
+  switch (kind) {
+    case MailboxKind::kLockfree: return "lockfree";
+    case MailboxKind::kSpinRing: return "spinring";
+    case MailboxKind::kSegmented: return "segmented";
+  }
+  return "?";
 }
 
 void Config::validate() const {
@@ -80,6 +86,7 @@ nlohmann::json Config::to_json() const {
       {"threads", threads},
       {"policy", policy},
       {"mailbox", to_string(mailbox)},
+      {"mailbox_limit", mailbox_limit},
       {"runqueue", runqueue},
       {"batch", batch.to_string()},
       {"spin", spin},

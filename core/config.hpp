@@ -54,6 +54,12 @@ struct Config {
   uint32_t grace_ns = kDefaultGraceNs;
   std::string pin = "none";  // none | cores | LIST (core/affinity.hpp)
   uint32_t max_actors = ActorId::kMaxIndex + 1;  // registry capacity
+  // Backpressure: an actor's send to a receiver that already holds this many
+  // messages returns SendStatus::kFull and leaves the message with the
+  // sender. Sends to self, outside senders (Engine::send: main, net and timer threads) and
+  // the runtime's own messages (start, error bounces) are never refused.
+  // 0: unbounded (no count is kept, the send path is unchanged).
+  uint32_t mailbox_limit = 0;
   // Timer wheel tick (skynet: 10 ms). A timeout fires on the first tick at
   // or after its deadline, so it is late by up to one tick, never early.
   uint64_t timer_tick_ns = 1'000'000;

@@ -52,7 +52,8 @@ class SharedCounter {
   X(spawn_failures, "spawns refused: registry full")                             \
   X(exits, "actors that exited")                                                 \
   X(requeues, "turns that ended with messages left: actor re-queued")           \
-  X(kept_running, "turns followed by another turn of the same actor (queue empty)")
+  X(kept_running, "turns followed by another turn of the same actor (queue empty)") \
+  X(sends_full, "actor sends refused with kFull: the receiver held --mailbox-limit messages")
 
 struct alignas(kCacheLine) WorkerCounters {
 #define ACTORLAB_DECLARE_COUNTER(name, doc) RelaxedCounter name;

@@ -8,8 +8,9 @@
 //     and that pusher must schedule the actor;
 //   - try_set_idle() (consumer only) marks it idle only if it is empty at that
 //     instant; on false, the consumer keeps the actor scheduled.
-// A new mailbox starts idle. Kinds: LockfreeMailbox (Vyukov MPSC), and
-// SpinRingMailbox (skynet's spinlocked ring, the baseline).
+// A new mailbox starts idle. Kinds: LockfreeMailbox (Vyukov MPSC, a node
+// allocated per message), SpinRingMailbox (skynet's spinlocked ring, the
+// baseline) and SegmentedMailbox (slots claimed in recycled blocks).
 #pragma once
 
 #include <concepts>
@@ -29,6 +30,6 @@ concept Mailbox = requires(M m, Message msg, Message& out) {
   { M::kName } -> std::convertible_to<std::string_view>;
 };
 
-enum class MailboxKind { kLockfree, kSpinRing };
+enum class MailboxKind { kLockfree, kSpinRing, kSegmented };
 
 }  // namespace actorlab::core

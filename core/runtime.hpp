@@ -16,6 +16,11 @@
 // Inboxes (core/inbox_table.hpp) sit beside the registry: deliver() asks
 // them only after the registry lookup failed, so the send path of ordinary
 // actors is unchanged; stop() drains them after the workers (dropped_at_stop).
+// --mailbox-limit=N: send() from a worker (an actor's Context::send) to
+// another cell whose queued_ count is at N returns kFull without taking the message;
+// every other push (outside senders, start messages, bounces) is counted and
+// never refused, so the main, net and timer threads never lose a message or
+// block. With N = 0 nothing is counted.
 // Threads: workers run worker_main(); any thread may send and spawn; stop()
 // and the destructor run on the owning (main) thread.
 #pragma once
@@ -93,7 +98,7 @@ class Runtime final : public RuntimeBase {
   }
 
   SendStatus send(Message&& msg, int worker) noexcept override {
-    if (worker >= 0) return deliver(std::move(msg), workers_[static_cast<std::size_t>(worker)].get());
+    if (worker >= 0) return deliver(std::move(msg), workers_[static_cast<std::size_t>(worker)].get(), true);
     external_in_flight_.fetch_add(1, std::memory_order_seq_cst);  // see stop()
     SendStatus status;
     if (!accepting_.load(std::memory_order_seq_cst)) {
@@ -230,15 +235,25 @@ class Runtime final : public RuntimeBase {
       ++ran;
       dispatch(w, cell, msg);
     }
+    // relaxed: a hint for senders' limit checks (core/actor_cell.hpp).
+    if (limit_ != 0 && ran != 0) cell->queued_.fetch_sub(static_cast<uint32_t>(ran), std::memory_order_relaxed);
     w.counters.turns.add();
     w.counters.messages.add(ran);
     w.counters.record_batch(ran);
-    if (cell->try_set_idle()) return nullptr;  // invariant 4: idle, in no queue
+    if (set_idle(cell)) return nullptr;  // invariant 4: idle, in no queue
     if (ran == 0) cpu_relax();  // a push is between its exchange and its link: give it a moment
     w.counters.requeues.add();
     Cell* next = policy_.after_turn(w.state, cell);
     if (next == cell) w.counters.kept_running.add();
     return next;
+  }
+
+  // try_set_idle(); a kind that keeps memory while idle (segmented) frees
+  // it instead once the cell's actor has exited.
+  static bool set_idle(Cell* cell) noexcept {
+    if constexpr (requires { cell->try_set_idle_and_release(); })
+      if (cell->actor_ == nullptr) [[unlikely]] return cell->try_set_idle_and_release();
+    return cell->try_set_idle();
   }
 
   void dispatch(Worker& w, Cell* cell, Message& msg) noexcept {
@@ -286,15 +301,33 @@ class Runtime final : public RuntimeBase {
     registry_.release(index);
   }
 
-  SendStatus deliver(Message&& msg, Worker* w) noexcept {
+  // limited: an actor's send, refused with kFull at --mailbox-limit.
+  SendStatus deliver(Message&& msg, Worker* w, bool limited = false) noexcept {
     Cell* cell = registry_.find(msg.target);
     if (cell == nullptr) [[unlikely]] {
       if (inboxes_.push(msg)) return SendStatus::kOk;  // an inbox id (never a registry id)
       dead_letter(std::move(msg), ErrorCode::kDeadTarget, w);
       return SendStatus::kDeadTarget;
     }
+    if (limit_ != 0) [[unlikely]] {
+      // relaxed: a hint (core/actor_cell.hpp); the limit is approximate by
+      // the senders racing here and by a turn's lag.
+      // A send to self is never refused: it is how an actor resumes later.
+      if (limited && msg.target.value() != msg.source.value() &&
+          cell->queued_.load(std::memory_order_relaxed) >= limit_) {
+        w->counters.sends_full.add();
+        return SendStatus::kFull;  // msg untouched: the sender keeps it
+      }
+      cell->queued_.fetch_add(1, std::memory_order_relaxed);
+    }
     if (cell->push(std::move(msg))) policy_.schedule(cell, w ? &w->state : nullptr);
     return SendStatus::kOk;
+  }
+
+  // A start message (spawn): counted like any push, never refused.
+  bool push_start(Cell* cell, Message&& start) noexcept {
+    if (limit_ != 0) cell->queued_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a hint
+    return cell->push(std::move(start));
   }
 
   ActorId spawn_now(std::unique_ptr<Actor> actor, ActorId parent, Worker* w, int placement) noexcept {
@@ -315,7 +348,7 @@ class Runtime final : public RuntimeBase {
     start.source = parent;
     start.target = id;
     if (w) w->counters.spawns.add(); else external_spawns_.add();
-    if (cell->push(std::move(start))) policy_.schedule(cell, w ? &w->state : nullptr);
+    if (push_start(cell, std::move(start))) policy_.schedule(cell, w ? &w->state : nullptr);
     return id;
   }
 
@@ -364,7 +397,7 @@ class Runtime final : public RuntimeBase {
       start.type = kTypeStart;
       start.source = parent;
       start.target = ids[i];
-      won[i] = slots[i].cell->push(std::move(start)) ? 1 : 0;
+      won[i] = push_start(slots[i].cell, std::move(start)) ? 1 : 0;
     }
     for (std::size_t i = 0; i < n; ++i)
       if (won[i]) policy_.schedule(slots[i].cell, w ? &w->state : nullptr);
@@ -417,6 +450,7 @@ class Runtime final : public RuntimeBase {
   }
 
   Config config_;
+  uint32_t limit_ = config_.mailbox_limit;  // --mailbox-limit, 0: off; read-only after construction
   Registry<Cell> registry_;
   Policy policy_;
   InboxTable<MB> inboxes_;

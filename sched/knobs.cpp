@@ -145,6 +145,10 @@ std::vector<Knob> build_table() {
     k.get = [](const Config& c) { return std::string(core::to_string(c.mailbox)); };
     t.push_back(std::move(k));
   }
+  t.push_back(number("mailbox-limit", "mailbox_limit", S::kRuntime, K::kCount, 0, uint64_t{1} << 30,
+                     &Config::mailbox_limit,
+                     "messages a receiver may hold before an actor's send to it returns full (0: unbounded)",
+                     "sends between actors (outside senders and runtime messages are never refused)"));
   t.push_back(choice("runqueue", S::kRuntime, names(run_queue_kinds()), &Config::runqueue,
                      "kind of the shared run queue (overrides the preset)",
                      "the global queue (placement=global) and the injection queue (placement=local)"));

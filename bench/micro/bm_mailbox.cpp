@@ -1,6 +1,6 @@
 // bm_mailbox.cpp: BM_MailboxPushPop/kind:<k>/producers:<n>: message throughput
-// of one mailbox, n producers and one consumer, for the lockfree, spinring and
-// mutex_deque kinds.
+// of one mailbox, n producers and one consumer, for the lockfree, spinring,
+// segmented and mutex_deque kinds.
 //
 // Threads: the benchmark thread is the consumer (role 0); the producers are
 // raw std::jthreads spawned in the body (roles 1..n), not ->Threads(n),
@@ -34,6 +34,7 @@
 #include "bench/micro/micro_support.hpp"
 #include "bench/micro/mutex_deque.hpp"
 #include "core/mailbox_lockfree.hpp"
+#include "core/mailbox_segmented.hpp"
 #include "core/mailbox_spinring.hpp"
 
 namespace actorlab::bench::micro {
@@ -106,7 +107,8 @@ class MailboxRun {
         active_ = false;
         continue;
       }
-      // Lockfree: a push is exchanged but not linked yet. Not when none can come.
+      // Lockfree: a push is exchanged but not linked yet (segmented: a slot
+      // claimed but not written, or a block not linked). Not when none can come.
       if (none_coming) return fail("mailbox neither pops nor goes idle when no push can be in flight");
       backoff.pause();
     }
@@ -183,6 +185,7 @@ void register_kind(const MicroOptions& options) {
 void register_mailbox_benchmarks(const MicroOptions& options) {
   register_kind<core::LockfreeMailbox>(options);
   register_kind<core::SpinRingMailbox>(options);
+  register_kind<core::SegmentedMailbox>(options);
   register_kind<MutexDequeMailbox>(options);
 }
 

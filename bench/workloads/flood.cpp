@@ -1,6 +1,8 @@
 // flood.cpp: `flood`, 1 sender streams N messages to 1 receiver without
 // waiting (it sends in chunks and re-queues itself); the receiver checks the
-// sequence. Latency: send to dispatch, sampled 1 in 64.
+// sequence. Latency: send to dispatch, sampled 1 in 64. Under
+// --mailbox-limit a refused (kFull) message ends the chunk and is sent again
+// on the next one, so every message still arrives.
 // Threads: each actor's state is touched only by the worker running it; the
 // Probe only by the receiver before signal_done.
 #include <algorithm>
@@ -70,7 +72,7 @@ class FloodSender final : public core::Actor {
     const uint64_t end = std::min(total_, sent_ + kFloodChunk);
     for (; sent_ < end; ++sent_) {
       const uint64_t stamp = (sent_ & kFloodSampleMask) == 0 ? perf::now_ns() : 0;
-      send_or_drop(ctx, receiver_, kData, FloodItem{sent_, stamp});
+      if (send_or_drop(ctx, receiver_, kData, FloodItem{sent_, stamp}) == core::SendStatus::kFull) break;
     }
     if (sent_ < total_) send_or_drop(ctx, ctx.self(), kMore, uint8_t{0});
   }

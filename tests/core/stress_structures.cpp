@@ -1,13 +1,15 @@
 // stress_structures.cpp: the mailbox and run-queue types on their own, driven
 // by raw std::threads, without the runtime around them.
-// Mailboxes (LockfreeMailbox, SpinRingMailbox): several producers push
+// Mailboxes (LockfreeMailbox, SpinRingMailbox, SegmentedMailbox): producers push
 // sequence-numbered messages; one consumer pops the way a worker does (only
 // while it holds the activation, a batch at a time, then try_set_idle()).
 // Targets: a message lost, duplicated or reordered per producer; the
 // activation bit: push() must return true exactly once per idle transition
 // (never while the consumer holds the mailbox: a double run; never missing:
 // a lost wake-up, seen here as messages nobody will pop). The in-flight bound
-// keeps the spinring at its first 4-8 slots, so wrap and grow are reached.
+// keeps the spinring at its first 4-8 slots, so wrap and grow are reached,
+// and moves the segmented kind across its block edges (capacities 1, 4, 16,
+// 32 after each idle period, then recycled 32-slot blocks) many times.
 // Run queues (LockfreeRunQueue, SpinListRunQueue) over a dummy cell: every
 // item pushed once is popped exactly once by concurrent consumers (with and
 // without per-thread handles), and a cell recirculated through the queue is
@@ -33,6 +35,7 @@
 
 #include "core/intrusive_mpsc.hpp"
 #include "core/mailbox_lockfree.hpp"
+#include "core/mailbox_segmented.hpp"
 #include "core/mailbox_spinring.hpp"
 #include "sched/run_queue.hpp"
 #include "sched/run_queue_lockfree.hpp"
@@ -43,6 +46,7 @@
 using namespace testing_support;
 using actorlab::core::LockfreeMailbox;
 using actorlab::core::Message;
+using actorlab::core::SegmentedMailbox;
 using actorlab::core::SpinRingMailbox;
 using Clock = std::chrono::steady_clock;
 
@@ -166,6 +170,50 @@ TEST(StressMailbox, SpinRingActivationAndOrder) {
   mailbox_stress<SpinRingMailbox>(scale(500'000), 3, 4);
 }
 
+// Target (segmented): a claim at a block edge (the installer's slot 0 of the
+// next block, the waiters behind it) lost, duplicated or reordered; an
+// in-flight bound of 4 and of 33 puts the edge inside a turn, 1 producer
+// checks plain FIFO and N the installer race.
+TEST(StressMailbox, SegmentedActivationAndOrder) {
+  mailbox_stress<SegmentedMailbox>(scale(2'000'000), 3, 256);
+  mailbox_stress<SegmentedMailbox>(scale(500'000), 3, 4);
+  mailbox_stress<SegmentedMailbox>(scale(500'000), 4, 33);
+  mailbox_stress<SegmentedMailbox>(scale(1'000'000), 1, 256);
+  mailbox_stress<SegmentedMailbox>(scale(300'000), 1, 2);
+}
+
+// Target (segmented, one thread): every backlog length from 0 to 200 across
+// the 1/4/16/32 growth, the spare's reuse, the rewind of a kept small block
+// (stale sequence words read as ready would return old messages) and the
+// release path: pops return every message in order, size_hint() is exact at
+// rest, the block edge never reads as empty, and try_set_idle() fails while
+// anything is queued and succeeds once drained (then the next push is the
+// one that reports "was idle").
+TEST(StressMailbox, SegmentedBlockEdgesOneThread) {
+  SegmentedMailbox mb;
+  uint64_t seq = 0, expect = 0;
+  for (uint64_t n = 0; n <= 200; ++n) {
+    for (uint64_t i = 0; i < n; ++i) {
+      const bool was_idle = mb.push(Message::of(1, seq++));
+      ASSERT_EQ(was_idle, i == 0) << "backlog " << n << " push " << i;
+      ASSERT_EQ(mb.size_hint(), i + 1) << "backlog " << n;
+    }
+    if (n > 0) {
+      ASSERT_FALSE(mb.try_set_idle()) << "idle with " << n << " queued";
+    }
+    Message m;
+    for (uint64_t i = 0; i < n; ++i) {
+      ASSERT_TRUE(mb.pop(m)) << "backlog " << n << " pop " << i;
+      ASSERT_EQ(m.as<uint64_t>(), expect++);
+      ASSERT_EQ(mb.size_hint(), n - i - 1);
+    }
+    ASSERT_FALSE(mb.pop(m));
+    if (n > 0) {
+      ASSERT_TRUE(n % 3 == 0 ? mb.try_set_idle_and_release() : mb.try_set_idle()) << "drained backlog " << n;
+    }
+  }
+}
+
 // Target: the destructor of a mailbox that still holds messages (inline and
 // heap) must release them (LSan checks the heap payloads of new/malloc'd
 // kinds; this at least runs the path).
@@ -173,15 +221,19 @@ TEST(StressMailbox, DestroyedWithMessagesQueued) {
   for (int k = 0; k < 2; ++k) {
     auto lf = std::make_unique<LockfreeMailbox>();
     auto sr = std::make_unique<SpinRingMailbox>();
+    auto sg = std::make_unique<SegmentedMailbox>();
     for (uint64_t i = 0; i < 100; ++i) {
       lf->push(Message::of(1, std::array<uint64_t, 8>{i}));
       sr->push(Message::of(1, std::array<uint64_t, 8>{i}));
+      sg->push(Message::of(1, std::array<uint64_t, 8>{i}));
       lf->push(Message::of(1, i));
       sr->push(Message::of(1, i));
+      sg->push(Message::of(1, i));
     }
     Message m;
     ASSERT_TRUE(lf->pop(m));
     ASSERT_TRUE(sr->pop(m));
+    for (int i = 0; i < 70; ++i) ASSERT_TRUE(sg->pop(m));  // past the 1, 4, 16, 32 blocks: a spare is held
   }
 }
 
