@@ -93,8 +93,10 @@ WorkloadResult run_flood(const core::Config& config, uint64_t total, const RunWa
 }  // namespace
 
 Workload flood_workload() {
-  return {"flood", "1 sender streams messages to 1 receiver without waiting; throughput", "message",
-          "send to dispatch (1 in 64 sampled)", 10'000'000, count_only(run_flood), {}, check_count_positive};
+  Workload w{"flood", "1 sender streams messages to 1 receiver without waiting; throughput", "message",
+             "send to dispatch (1 in 64 sampled)", 10'000'000, count_only(run_flood), {}, check_count_positive};
+  w.resends_when_full = true;  // a refused message ends the chunk and goes again next turn
+  return w;
 }
 
 }  // namespace actorlab::bench

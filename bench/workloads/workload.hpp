@@ -97,6 +97,10 @@ struct Workload {
   // Validates a run's count and extras before anything runs (suite files,
   // flags); throws core::ConfigError naming the key. Empty: any count goes.
   std::function<void(const WorkloadParams&)> check = {};
+  // Whether its actors resend a message refused with kFull (--mailbox-limit).
+  // A workload that does not would lose the message, so the runner refuses
+  // a limit for it before anything runs (check_mailbox_limit in runner.cpp).
+  bool resends_when_full = false;
 };
 
 // Throws core::ConfigError unless every extra in `params` is one `workload`

@@ -58,6 +58,9 @@ def main():
             (["bench", "--steal=all"], "steal"),
             (["bench", "--idle=sleep"], "idle"),
             (["bench", "--home=random"], "home"),
+            # a limit with a workload that drops refused messages (only flood resends)
+            (["bench", "--workload=pingpong", "--mailbox-limit=8", "--count=100"], "mailbox-limit"),
+            (["suite", good_suite, "--mailbox-limit=8"], "mailbox-limit"),
             (["bench", "--lifo-backoff=1e3"], "lifo-backoff"),
             (["bench", "--send-timeout=nan"], "send-timeout"),
             (["bench", "--idle-timeout=inf"], "idle-timeout"),
