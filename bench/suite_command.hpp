@@ -23,6 +23,7 @@
 
 #include "bench/bench_flags.hpp"
 #include "bench/shard.hpp"
+#include "bench/trace_flags.hpp"
 #include "bench/workload.hpp"
 
 namespace actorlab::bench {
@@ -34,6 +35,7 @@ struct SuiteCli {
   int warmup = -1;       // -1: the file's
   BenchFlags overrides;  // knobs given on the command line
   RunWatch watch;        // --stall, --run-limit (bench-level knobs, not in suite files)
+  TraceOptions trace;    // --trace, --trace-events (bench/trace_flags.hpp)
   ShardFlags shard;      // --shard, --shards (empty: not given)
   bool list_cells = false;
 };
