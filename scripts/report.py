@@ -37,7 +37,8 @@ import matplotlib.pyplot as plt  # noqa: E402  (actorlab_plot chose the Agg back
 # A counter row stands out when its largest value per message is this many
 # times its smallest (guessed: a factor 3 is rarely noise across policies).
 STAND_OUT = 3.0
-# Rows below this per-message value everywhere are noise, not a difference.
+# Rows below this per-message value everywhere are noise, not a difference
+# (the idle counters' rows are shown anyway, never highlighted then).
 FLOOR = 0.005
 # (counter, per what, words): the rows of the counters table.
 COUNTER_ROWS = [
@@ -54,6 +55,7 @@ COUNTER_ROWS = [
     ("stolen_actors", "messages", "actors stolen per message"),
     ("dead_letters", "messages", "dead letters per message"),
 ]
+IDLE_COUNTERS = ("parks", "wakeups")  # every composition parks and wakes: a zero is a finding
 TRACE_RUNS_SHOWN = 12  # strips drawn at most (a suite may trace hundreds of runs)
 STATE_COLOURS = {"running": "#55a868", "searching": "#dd8452", "parked": "#c8c8c8"}
 
@@ -153,10 +155,10 @@ def counters_section(runs):
         for counter, _, words in COUNTER_ROWS:
             vals = [v.get(counter) for _, v in cells]
             present = [x for x in vals if x is not None]
-            if not present or max(present) < FLOOR:
+            if not present or (max(present) < FLOOR and counter not in IDLE_COUNTERS):
                 continue
             hi, lo = max(present), min(present)
-            stands_out = len(present) > 1 and (lo == 0 or hi / lo >= STAND_OUT)
+            stands_out = len(present) > 1 and hi >= FLOOR and (lo == 0 or hi / lo >= STAND_OUT)
             tds = []
             for x in vals:
                 cls = ""
@@ -164,23 +166,28 @@ def counters_section(runs):
                     cls = ' class="hi"' if x == hi else (' class="lo"' if x == lo else "")
                 tds.append(f"<td{cls}>{'' if x is None else fmt_value(x)}</td>")
             lines.append(f"<tr><td>{esc(words)}</td>{''.join(tds)}</tr>")
-            if stands_out:
+            # A zero where a part is off (no LIFO slot, no stealing) is the
+            # composition, not a finding: said only for the idle counters.
+            if stands_out and (lo > 0 or counter in IDLE_COUNTERS):
                 lo_cfg = policy_of(cells[vals.index(lo)][0])
                 hi_cfg = policy_of(cells[vals.index(hi)][0])
-                notes.append(f"{workload}: {lo_cfg}: {fmt_value(lo)} {words} vs {hi_cfg} {fmt_value(hi)}")
+                ratio = hi / lo if lo > 0 else float("inf")
+                notes.append((counter not in IDLE_COUNTERS, -ratio if lo > 0 else 0.0,
+                              f"{workload}: {lo_cfg}: {fmt_value(lo)} {words} vs {hi_cfg} {fmt_value(hi)}"))
         lines.append("</table>")
         if notes:
-            lines.append("<ul class=\"notes\">" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
+            lines.append("<ul class=\"notes\">" + "".join(f"<li>{esc(n[2])}</li>" for n in notes) + "</ul>")
         parts.append("\n".join(lines))
         notes_all += notes
-    return "\n".join(parts), notes_all
+    # Idle counters first, then by how far apart the extremes are.
+    return "\n".join(parts), [n[2] for n in sorted(notes_all, key=lambda n: (n[0], n[1]))]
 
 
 def load_trace(path):
     try:
         with open(path) as f:
             data = json.load(f)
-        events = data["traceEvents"] if isinstance(data, dict) else data
+        events = data.get("traceEvents") if isinstance(data, dict) else data
         if not isinstance(events, list):
             raise InputError(f"{path}: no traceEvents list")
         return events
