@@ -242,7 +242,7 @@ class Runtime final : public RuntimeBase {
     uint64_t traced_from = 0;
     uint32_t traced_id = 0;
     if (w.trace != nullptr) [[unlikely]] {
-      traced_from = perf::now_ns();
+      traced_from = TraceRing::now();
       traced_id = cell->live_id_;  // 0 before the start message: read again after the turn
     }
     Message msg;

@@ -178,7 +178,7 @@ void TimerService::run() noexcept {
     drain();
     // acquire: pairs with the seq_cst store in stop().
     if (stopping_.load(std::memory_order_acquire)) return;
-    const uint64_t traced_from = trace_ != nullptr ? perf::now_ns() : 0;
+    const uint64_t traced_from = trace_ != nullptr ? TraceRing::now() : 0;
     const uint64_t fired_before = trace_ != nullptr ? fired_.get() : 0;
     wheel_.advance_to(current_tick(), [this](const TimerEntry& e) { deliver(e); });
     if (trace_ != nullptr && fired_.get() != fired_before)  // a tick that fired nothing is not an event

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
 
 #include "core/actor_id.hpp"
 
@@ -31,7 +32,7 @@ const char* kind_name(TraceKind kind) {
   return "?";
 }
 
-bool is_span(const TraceEvent& e) { return e.end_ns != 0; }
+bool is_span(const TraceEvent& e) { return e.end != 0; }
 
 std::string json_string(const std::string& s) { return nlohmann::json(s).dump(); }
 
@@ -50,8 +51,19 @@ std::vector<TraceEvent> TraceRing::events() const {
   for (std::size_t i = 0; i < n; ++i) out.push_back(events_[(first + i) % events_.size()]);
   // A span is recorded at its end, after the instants inside it: sort by begin.
   std::stable_sort(out.begin(), out.end(),
-                   [](const TraceEvent& x, const TraceEvent& y) { return x.begin_ns < y.begin_ns; });
+                   [](const TraceEvent& x, const TraceEvent& y) { return x.begin < y.begin; });
   return out;
+}
+
+uint64_t TraceSession::to_ns(uint64_t ticks) const noexcept {
+  if (end_ticks_ == 0) {
+    end_ticks_ = TraceRing::now();
+    end_ns_ = perf::now_ns();
+  }
+  if (end_ticks_ <= start_ticks_) return start_ns_ + (ticks - start_ticks_);  // steady-clock ticks, or no time passed
+  const double ns_per_tick = static_cast<double>(end_ns_ - start_ns_) / static_cast<double>(end_ticks_ - start_ticks_);
+  const double since = static_cast<double>(static_cast<int64_t>(ticks - start_ticks_));
+  return start_ns_ + static_cast<uint64_t>(std::max(0.0, since * ns_per_tick));
 }
 
 uint64_t TraceSession::dropped() const noexcept {
@@ -76,9 +88,11 @@ void TraceFile::add_run(const TraceSession& session, const std::string& label) {
   std::vector<Wake> wakes;
   for (std::size_t t = 0; t < session.tracks().size(); ++t) {
     tracks.push_back(session.tracks()[t]->events());
-    for (const auto& e : tracks.back()) {
-      if (e.kind == TraceKind::kWake) wakes.push_back({e.begin_ns, t});
-      if (pid == 1 && (epoch_ns_ == 0 || e.begin_ns < epoch_ns_)) epoch_ns_ = e.begin_ns;  // the file's time 0
+    for (auto& e : tracks.back()) {  // ticks to steady-clock ns from here on
+      e.begin = session.to_ns(e.begin);
+      if (e.end != 0) e.end = std::max(e.begin, session.to_ns(e.end));
+      if (e.kind == TraceKind::kWake) wakes.push_back({e.begin, t});
+      if (pid == 1 && (epoch_ns_ == 0 || e.begin < epoch_ns_)) epoch_ns_ = e.begin;  // the file's time 0
     }
   }
   if (epoch_ns_ == 0) epoch_ns_ = perf::now_ns();  // a first run without events
@@ -104,7 +118,7 @@ void TraceFile::add_run(const TraceSession& session, const std::string& label) {
     stats["tracks"].push_back(
         {{"tid", tid}, {"name", ring.name()}, {"recorded", ring.recorded()}, {"dropped", ring.dropped()}});
     for (const auto& e : tracks[t]) {
-      const std::string head = fmt::format(R"("pid":{},"tid":{},"ts":{:.3f})", pid, tid, us(e.begin_ns));
+      const std::string head = fmt::format(R"("pid":{},"tid":{},"ts":{:.3f})", pid, tid, us(e.begin));
       std::string args;
       std::string name = kind_name(e.kind);
       switch (e.kind) {
@@ -116,12 +130,12 @@ void TraceFile::add_run(const TraceSession& session, const std::string& label) {
         }
         case TraceKind::kPark: {
           // The last wake-up sent by another thread while this worker was parked.
-          auto it = std::upper_bound(wakes.begin(), wakes.end(), e.end_ns,
+          auto it = std::upper_bound(wakes.begin(), wakes.end(), e.end,
                                      [](uint64_t at, const Wake& w) { return at < w.at_ns; });
           std::string by;
           while (it != wakes.begin()) {
             --it;
-            if (it->at_ns < e.begin_ns) break;
+            if (it->at_ns < e.begin) break;
             if (it->track != t) {
               by = session.tracks()[it->track]->name();
               break;
@@ -141,8 +155,13 @@ void TraceFile::add_run(const TraceSession& session, const std::string& label) {
         case TraceKind::kWake: break;
       }
       const char* cat = e.kind == TraceKind::kTurn ? "turn" : kind_name(e.kind);
+      for (const auto& [mark, kind] : {std::pair{kMarkLifoHit, TraceKind::kLifoHit},
+                                      std::pair{kMarkInjectionPop, TraceKind::kInjectionPop}})
+        if (e.kind == TraceKind::kTurn && (e.marks & mark) != 0)  // they produced this turn's actor
+          emit(fmt::format(R"({{"ph":"i","s":"t",{},"name":"{}","cat":"{}","args":{{}}}})", head, kind_name(kind),
+                           kind_name(kind)));
       if (is_span(e)) {
-        const double dur = e.end_ns > e.begin_ns ? static_cast<double>(e.end_ns - e.begin_ns) / 1000.0 : 0.0;
+        const double dur = e.end > e.begin ? static_cast<double>(e.end - e.begin) / 1000.0 : 0.0;
         emit(fmt::format(R"({{"ph":"X",{},"dur":{:.3f},"name":{},"cat":"{}","args":{{{}}}}})", head, dur,
                          json_string(name), cat, args));
       } else {

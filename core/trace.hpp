@@ -6,10 +6,18 @@
 // Off by default: nothing here exists then, and every hook in the hot path
 // (core/runtime.hpp run_turn, sched/part_counters.hpp, sched/idle.hpp,
 // sched/steal.hpp, the timer and net threads) is one predictable branch on
-// a null TraceRing pointer. On, an event costs a clock read (~20 ns) and a
-// 32-byte store into memory allocated before the run starts: no lock, no
+// a null TraceRing pointer. On, an event costs a clock read and a 32-byte
+// store into memory allocated before the run starts: no lock, no
 // allocation, no atomic. A full ring overwrites its oldest event and counts
 // it (dropped()), so a trace always holds the end of a run.
+// The clock (TraceRing::now) is the TSC where there is one (rdtsc, a few ns
+// instead of the ~25 ns of a vDSO clock_gettime; measured: a traced ring hop
+// cost ~100 ns with three steady-clock reads), mapped to the steady clock
+// when the file is written by the two (TSC, ns) pairs the session takes at
+// its start and end; elsewhere it is perf::now_ns(). A LIFO hit and an
+// injection pop always precede the turn of the actor they produced, so they
+// cost no event of their own: they mark the next turn (mark_next_turn), and
+// the writer emits them as instants at that turn's start.
 //
 // Invariants: a ring has exactly one writer, the thread whose track it is;
 // it is read only after that thread was joined (Engine::stop joins workers
@@ -29,6 +37,10 @@
 
 #include "perf/clock.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <x86intrin.h>
+#endif
+
 namespace actorlab::core {
 
 // What happened. Spans have a begin and an end; the rest are instants.
@@ -45,12 +57,17 @@ enum class TraceKind : uint8_t {
   kNetBatch,      // span (instant after a blocking wait): the net thread handled b io events
 };
 
+// Marks on a turn (TraceEvent::marks): what produced the actor it runs.
+inline constexpr uint8_t kMarkLifoHit = 1;
+inline constexpr uint8_t kMarkInjectionPop = 2;
+
 struct TraceEvent {
-  uint64_t begin_ns;  // perf::now_ns()
-  uint64_t end_ns;    // spans; 0 for an instant
+  uint64_t begin;  // TraceRing::now() ticks
+  uint64_t end;    // spans; 0 for an instant
   uint32_t a;
   uint32_t b;
   TraceKind kind;
+  uint8_t marks;  // kTurn: kMark* bits
 };
 static_assert(sizeof(TraceEvent) == 32, "two events per cache line");
 
@@ -58,13 +75,28 @@ class TraceRing {
  public:
   TraceRing(std::string name, uint32_t capacity) : name_(std::move(name)), events_(capacity ? capacity : 1) {}
 
-  void instant(TraceKind kind, uint32_t a = 0, uint32_t b = 0) noexcept {
-    push(TraceEvent{perf::now_ns(), 0, a, b, kind});
+  // The trace clock: TSC ticks on x86, else steady-clock ns (see the top).
+  static uint64_t now() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+    return __rdtsc();
+#else
+    return perf::now_ns();
+#endif
   }
-  // A span that began at begin_ns (a perf::now_ns() value) and ends now.
-  void span(TraceKind kind, uint64_t begin_ns, uint32_t a = 0, uint32_t b = 0) noexcept {
-    push(TraceEvent{begin_ns, perf::now_ns(), a, b, kind});
+
+  void instant(TraceKind kind, uint32_t a = 0, uint32_t b = 0) noexcept { push(TraceEvent{now(), 0, a, b, kind, 0}); }
+  // A span that began at `begin` (a now() value) and ends now; a turn takes
+  // the marks set since the last turn.
+  void span(TraceKind kind, uint64_t begin, uint32_t a = 0, uint32_t b = 0) noexcept {
+    uint8_t marks = 0;
+    if (kind == TraceKind::kTurn) {
+      marks = marks_;
+      marks_ = 0;
+    }
+    push(TraceEvent{begin, now(), a, b, kind, marks});
   }
+  // The next turn's actor came from the LIFO slot or the injection queue.
+  void mark_next_turn(uint8_t mark) noexcept { marks_ |= mark; }
 
   const std::string& name() const noexcept { return name_; }
   uint64_t recorded() const noexcept { return written_; }
@@ -83,6 +115,7 @@ class TraceRing {
   std::vector<TraceEvent> events_;  // sized once, before the run
   std::size_t next_ = 0;            // the slot the next event takes
   uint64_t written_ = 0;
+  uint8_t marks_ = 0;               // for the next turn (mark_next_turn)
 };
 
 // The tracks of one run: one ring per worker, timer and net thread.
@@ -92,7 +125,8 @@ class TraceSession {
   static constexpr uint32_t kMinEvents = 16;
   static constexpr uint32_t kMaxEvents = 1u << 22;  // 128 MiB a thread
 
-  explicit TraceSession(uint32_t events_per_track) : events_per_track_(events_per_track) {}
+  explicit TraceSession(uint32_t events_per_track)
+      : events_per_track_(events_per_track), start_ticks_(TraceRing::now()), start_ns_(perf::now_ns()) {}
 
   // Before the run starts (allocates). The ring lives as long as the session.
   TraceRing* add_track(std::string name) {
@@ -101,9 +135,14 @@ class TraceSession {
   }
   const std::vector<std::unique_ptr<TraceRing>>& tracks() const noexcept { return tracks_; }
   uint64_t dropped() const noexcept;
+  // A TraceRing::now() value as steady-clock ns, by the (ticks, ns) pairs
+  // taken at construction and at the first call (after the run).
+  uint64_t to_ns(uint64_t ticks) const noexcept;
 
  private:
   uint32_t events_per_track_;
+  uint64_t start_ticks_, start_ns_;
+  mutable uint64_t end_ticks_ = 0, end_ns_ = 0;  // main thread, after the run
   std::vector<std::unique_ptr<TraceRing>> tracks_;
 };
 

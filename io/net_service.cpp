@@ -176,7 +176,7 @@ void NetService::attach_trace(core::TraceSession& session) {
 // blocking one an instant, as the span would mostly be the wait.
 int NetService::poll_backend(int timeout_ms) noexcept {
   if (trace_ == nullptr) return backend_->poll(timeout_ms, *this);
-  const uint64_t from = perf::now_ns();
+  const uint64_t from = core::TraceRing::now();
   const int events = backend_->poll(timeout_ms, *this);
   if (events > 0 && timeout_ms == 0)
     trace_->span(core::TraceKind::kNetBatch, from, 0, static_cast<uint32_t>(events));

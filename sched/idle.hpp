@@ -268,7 +268,7 @@ Cell* search_then_park(Idle& idle, PartCounters& counters, const std::atomic<boo
       continue;
     }
     counters.parks.add();
-    const uint64_t parked_at = counters.trace != nullptr ? perf::now_ns() : 0;  // --trace only
+    const uint64_t parked_at = counters.trace != nullptr ? core::TraceRing::now() : 0;  // --trace only
     idle.park(ticket);
     if (counters.trace != nullptr) [[unlikely]]
       counters.trace->span(core::TraceKind::kPark, parked_at);

@@ -44,9 +44,12 @@ inline void count_wakeup(PartCounters& c) noexcept {
   c.wakeups.add();
   trace_instant(c, core::TraceKind::kWake);
 }
+// A LIFO hit and an injection pop produce the next turn's actor: they mark
+// that turn instead of taking an event and a clock read (core/trace.hpp).
 inline void count_lifo_hit(PartCounters& c) noexcept {
   c.lifo_hits.add();
-  trace_instant(c, core::TraceKind::kLifoHit);
+  if (c.trace != nullptr) [[unlikely]]
+    c.trace->mark_next_turn(core::kMarkLifoHit);
 }
 inline void count_lifo_steal(PartCounters& c, uint32_t victim) noexcept {
   c.lifo_steals.add();
@@ -54,7 +57,8 @@ inline void count_lifo_steal(PartCounters& c, uint32_t victim) noexcept {
 }
 inline void count_injection_pop(PartCounters& c) noexcept {
   c.injection_pops.add();
-  trace_instant(c, core::TraceKind::kInjectionPop);
+  if (c.trace != nullptr) [[unlikely]]
+    c.trace->mark_next_turn(core::kMarkInjectionPop);
 }
 
 inline void add_part_counters(core::RuntimeStats& stats, const PartCounters& c) {
