@@ -49,6 +49,7 @@ namespace actorlab::core {
 
 class Context;
 class IdleDriver;  // core/idle.hpp
+class TraceSession;  // core/trace.hpp
 template <Mailbox MB, class Sched>
 class Runtime;  // core/runtime.hpp
 
@@ -125,6 +126,9 @@ class RuntimeBase {
     (void)driver;
     return false;
   }
+  // --trace: before start(), adds one track per worker to `session`
+  // (core/trace.hpp); the workers record into them until stop().
+  virtual void attach_trace(TraceSession& session) { (void)session; }
 
  private:
   TimerApi* timers_ = nullptr;

@@ -20,6 +20,7 @@
 #include "core/actor.hpp"
 #include "core/config.hpp"
 #include "core/inbox.hpp"
+#include "core/services.hpp"
 
 namespace actorlab::core {
 
@@ -49,6 +50,14 @@ class Engine {
     return ref;
   }
   RuntimeBase& runtime() noexcept { return *runtime_; }
+
+  // --trace: before start() and after the services were added, gives the
+  // workers and every service thread a track of `session`, which must
+  // outlive stop() (core/trace.hpp).
+  void attach_trace(TraceSession& session) {
+    runtime_->attach_trace(session);
+    for (auto& service : services_) service->attach_trace(session);
+  }
 
   template <class A, class... Args>
   ActorId spawn(Args&&... args) {

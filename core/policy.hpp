@@ -26,7 +26,8 @@
 //   stop()             wake every parked worker (stopping is already set).
 //   add_stats(s)       adds the parts' counters to s (any thread).
 // Optional: on_spawn(c, slot, w, hint) (before the start message is pushed:
-// where the actor lives; hint >= 0 from spawn_on), attach_idle_driver(d).
+// where the actor lives; hint >= 0 from spawn_on), attach_idle_driver(d),
+// attach_trace(w, ring) (--trace: before start, the ring w's parts record into).
 #pragma once
 
 #include <atomic>

@@ -21,6 +21,8 @@
 
 namespace actorlab::core {
 
+class TraceSession;  // core/trace.hpp
+
 // A thread-owning service an Engine runs beside its workers: started after
 // the workers, stopped before them (so no event arrives at a stopped runtime).
 class Service {
@@ -30,6 +32,9 @@ class Service {
   virtual void stop() noexcept = 0;  // idempotent; joins the service's threads
   // Adds the service's counters (dropped timeouts, socket errors, ...).
   virtual void add_stats(RuntimeStats&) const {}
+  // --trace: before start(), adds the service thread's track to `session`
+  // (core/trace.hpp); a service without a thread of its own adds none.
+  virtual void attach_trace(TraceSession&) {}
 };
 
 // --- timers ------------------------------------------------------------------

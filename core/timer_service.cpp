@@ -164,6 +164,8 @@ void TimerService::deliver(const TimerEntry& entry) noexcept {
     dropped_.add();  // the owner exited (kDeadTarget), or the runtime stopped
 }
 
+void TimerService::attach_trace(TraceSession& session) { trace_ = session.add_track("timer"); }
+
 void TimerService::start() {
   thread_ = std::jthread([this] { run(); });
 }
@@ -176,7 +178,11 @@ void TimerService::run() noexcept {
     drain();
     // acquire: pairs with the seq_cst store in stop().
     if (stopping_.load(std::memory_order_acquire)) return;
+    const uint64_t traced_from = trace_ != nullptr ? TraceRing::now() : 0;
+    const uint64_t fired_before = trace_ != nullptr ? fired_.get() : 0;
     wheel_.advance_to(current_tick(), [this](const TimerEntry& e) { deliver(e); });
+    if (trace_ != nullptr && fired_.get() != fired_before)  // a tick that fired nothing is not an event
+      trace_->span(TraceKind::kTimerBatch, traced_from, 0, static_cast<uint32_t>(fired_.get() - fired_before));
     pending_.store(wheel_.size(), std::memory_order_relaxed);
     sleep_until_next();
   }

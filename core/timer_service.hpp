@@ -55,6 +55,7 @@
 #include "core/intrusive_mpsc.hpp"
 #include "core/services.hpp"
 #include "core/timer_wheel.hpp"
+#include "core/trace.hpp"
 
 namespace actorlab::core {
 
@@ -71,6 +72,7 @@ class TimerService final : public TimerApi, public Service {
   void start() override;
   void stop() noexcept override;
   void add_stats(RuntimeStats& stats) const override;
+  void attach_trace(TraceSession& session) override;  // a "timer" track: its batches of fired timeouts
 
   std::chrono::nanoseconds tick() const noexcept { return std::chrono::nanoseconds(tick_ns_); }
 
@@ -117,6 +119,7 @@ class TimerService final : public TimerApi, public Service {
   RelaxedCounter added_, fired_, cancelled_, dropped_, discarded_, late_sum_ns_, wakeups_;
   std::atomic<uint64_t> late_max_ns_{0};
   std::atomic<uint64_t> pending_{0};
+  TraceRing* trace_ = nullptr;  // --trace: set before start(); the timer thread writes it
   std::jthread thread_;
 };
 

@@ -172,13 +172,30 @@ void NetService::interrupt() noexcept {
   backend_->wake();
 }
 
+void NetService::attach_trace(core::TraceSession& session) {
+  if (!worker_driven_) trace_ = session.add_track("net");
+}
+
+// A batch that handled events: a span for a non-blocking poll; after a
+// blocking one an instant, as the span would mostly be the wait.
+int NetService::poll_backend(int timeout_ms) noexcept {
+  if (trace_ == nullptr) return backend_->poll(timeout_ms, *this);
+  const uint64_t from = core::TraceRing::now();
+  const int events = backend_->poll(timeout_ms, *this);
+  if (events > 0 && timeout_ms == 0)
+    trace_->span(core::TraceKind::kNetBatch, from, 0, static_cast<uint32_t>(events));
+  else if (events > 0)
+    trace_->instant(core::TraceKind::kNetBatch, 0, static_cast<uint32_t>(events));
+  return events;
+}
+
 void NetService::run() noexcept {
   for (;;) {
     const bool busy = drive_commands();
     // acquire: pairs with the exchange in stop().
     if (stopping_.load(std::memory_order_acquire)) break;
     if (busy) {
-      backend_->poll(0, *this);
+      poll_backend(0);
       continue;
     }
     commands_.set_sleeping(true);
@@ -186,7 +203,7 @@ void NetService::run() noexcept {
       commands_.set_sleeping(false);
       continue;
     }
-    backend_->poll(wait_ms(), *this);
+    poll_backend(wait_ms());
     commands_.set_sleeping(false);
   }
   drive_close_all();

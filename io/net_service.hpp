@@ -46,6 +46,7 @@
 // Config::event_interval turns, under the same token. The token (an atomic
 // exchange, acquire; release in release()) orders one driver's plain
 // writes before the next driver's reads.
+// --trace: the net thread records its batches (poll_backend) on a "net" track.
 // Threads: SocketApi methods from any thread; BackendSink callbacks and
 // everything named drive_* on the driver only (the net thread, or the
 // worker holding the token).
@@ -64,6 +65,7 @@
 #include "core/counters.hpp"
 #include "core/idle.hpp"
 #include "core/services.hpp"
+#include "core/trace.hpp"
 #include "io/backend.hpp"
 #include "io/command_queue.hpp"
 #include "io/net.hpp"
@@ -92,6 +94,8 @@ class NetService final : public core::Service,
   void start() override;
   void stop() noexcept override;
   void add_stats(core::RuntimeStats& stats) const override;
+  // --trace: a "net" track for the net thread's batches (none with --net=worker).
+  void attach_trace(core::TraceSession& session) override;
 
   // core::SocketApi
   core::SocketId listen(core::ActorId owner, std::string_view host, uint16_t port, int* error) noexcept override;
@@ -135,6 +139,7 @@ class NetService final : public core::Service,
 
   // Net thread.
   void run() noexcept;
+  int poll_backend(int timeout_ms) noexcept;  // one backend poll, recorded under --trace
   bool drive_commands() noexcept;  // true if any was applied
   void apply(Command& command) noexcept;
   void apply_send(Command& command) noexcept;
@@ -174,6 +179,7 @@ class NetService final : public core::Service,
   bool direct_writes_ok_;                // NetOptions::direct_writes resolved for this backend
   std::atomic<bool> accepting_{true};    // SocketApi calls refused after stop() began
   std::atomic<bool> stopping_{false};    // pairs: release in stop(), acquire in run()
+  core::TraceRing* trace_ = nullptr;   // --trace: set before start(); the net thread writes it
   std::jthread thread_;
   bool started_ = false;
   const bool worker_driven_;

@@ -40,6 +40,7 @@
 // Either the parker sees the new epoch and does not block, or the waker sees
 // the flag and interrupts the backend (an eventfd write, which stays
 // readable, so an interrupt that lands before the block still ends it).
+// --trace: a park is recorded as a span on the worker's ring (search_then_park).
 // Threads: any thread pushes; workers search and park.
 #pragma once
 
@@ -229,7 +230,7 @@ Cell* search_then_park(Idle& idle, PartCounters& counters, const std::atomic<boo
                        MaybeNonempty&& maybe_nonempty) noexcept {
   Cell* cell = nullptr;
   auto found = [&](Cell* c) noexcept {
-    if (idle.end_search_found_work() && c != nullptr) counters.wakeups.add();
+    if (idle.end_search_found_work() && c != nullptr) count_wakeup(counters);
     return c;
   };
   const uint32_t spin = params.mode == IdleMode::kPark ? 0 : params.spin;
@@ -267,7 +268,10 @@ Cell* search_then_park(Idle& idle, PartCounters& counters, const std::atomic<boo
       continue;
     }
     counters.parks.add();
+    const uint64_t parked_at = counters.trace != nullptr ? core::TraceRing::now() : 0;  // --trace only
     idle.park(ticket);
+    if (counters.trace != nullptr) [[unlikely]]
+      counters.trace->span(core::TraceKind::kPark, parked_at);
     polls = 0;
     grace.reset();
   }

@@ -73,7 +73,7 @@ struct GlobalPlacement {
         return;
       }
       queue_.push(w ? &w->handle : nullptr, cell);
-      if (idle_.on_push() && w) w->counters.wakeups.add();
+      if (idle_.on_push() && w) count_wakeup(w->counters);
     }
 
     Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
@@ -104,6 +104,9 @@ struct GlobalPlacement {
     // --net=worker: parked workers may block in the io driver (sched/idle.hpp).
     void attach_idle_driver(core::IdleDriver* driver) noexcept { idle_.attach_driver(driver); }
 
+    // --trace: the worker's ring, for the parts' events (sched/part_counters.hpp).
+    void attach_trace(WorkerState& w, core::TraceRing* ring) noexcept { w.counters.trace = ring; }
+
     void add_stats(core::RuntimeStats& stats) const {
       for (const WorkerState* w : workers_) add_part_counters(stats, w->counters);
     }
@@ -111,7 +114,7 @@ struct GlobalPlacement {
    private:
     void push(WorkerState& w, Cell* cell) noexcept {
       queue_.push(&w.handle, cell);
-      if (idle_.on_push()) w.counters.wakeups.add();
+      if (idle_.on_push()) count_wakeup(w.counters);
     }
 
     bool pop(WorkerState& w, Cell*& cell) noexcept {
@@ -128,7 +131,7 @@ struct GlobalPlacement {
         if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
         push(w, displaced);
       }
-      if (parts_.lifo == LifoMode::kStealable && idle_.on_push()) w.counters.wakeups.add();
+      if (parts_.lifo == LifoMode::kStealable && idle_.on_push()) count_wakeup(w.counters);
     }
 
     // The slot's actor, unless it ran kLifoStreakLimit times in a row while
@@ -142,7 +145,7 @@ struct GlobalPlacement {
       if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
       if (w.lifo.streak_ < kLifoStreakLimit || idle_.queued_hint() <= 0) {
         ++w.lifo.streak_;
-        w.counters.lifo_hits.add();
+        count_lifo_hit(w.counters);
         return cell;
       }
       w.lifo.streak_ = 0;
@@ -153,11 +156,12 @@ struct GlobalPlacement {
     // A thief's last pass (lifo stealable): another worker's slot.
     bool steal_lifo(WorkerState& w, Cell*& cell) noexcept {
       if (parts_.lifo != LifoMode::kStealable) return false;
-      for (WorkerState* victim : workers_) {
+      for (std::size_t i = 0; i < workers_.size(); ++i) {
+        WorkerState* victim = workers_[i];
         if (victim == &w) continue;
         if ((cell = victim->lifo.steal(parts_.lifo_backoff_ns)) != nullptr) {
           idle_.on_pop();
-          w.counters.lifo_steals.add();
+          count_lifo_steal(w.counters, static_cast<uint32_t>(i));
           return true;
         }
       }

@@ -107,7 +107,7 @@ struct HomePlacement {
         return;
       }
       home.inbox.push(nullptr, cell);
-      if (home.idle.on_push() && w) w->counters.wakeups.add();
+      if (home.idle.on_push() && w) count_wakeup(w->counters);
     }
 
     Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
@@ -145,6 +145,9 @@ struct HomePlacement {
       for (WorkerState* w : workers_) w->idle.attach_driver(driver);
     }
 
+    // --trace: the worker's ring, for the parts' events (sched/part_counters.hpp).
+    void attach_trace(WorkerState& w, core::TraceRing* ring) noexcept { w.counters.trace = ring; }
+
     void add_stats(core::RuntimeStats& stats) const {
       for (const WorkerState* w : workers_) add_part_counters(stats, w->counters);
     }
@@ -164,7 +167,7 @@ struct HomePlacement {
       }
       if (w.lifo.streak_ < kLifoStreakLimit || (w.private_fifo.empty() && w.idle.queued_hint() <= 0)) {
         ++w.lifo.streak_;
-        w.counters.lifo_hits.add();
+        count_lifo_hit(w.counters);
         return cell;
       }
       w.lifo.streak_ = 0;
@@ -178,13 +181,13 @@ struct HomePlacement {
       const bool inbox_first = (++w.tick & 1u) != 0 || w.private_fifo.empty();
       if (inbox_first && w.idle.queued_hint() > 0 && w.inbox.try_pop(&w.inbox_handle, cell)) {
         w.idle.on_pop();
-        w.counters.injection_pops.add();
+        count_injection_pop(w.counters);
         return true;
       }
       if (w.private_fifo.empty()) {
         if (inbox_first || w.idle.queued_hint() <= 0 || !w.inbox.try_pop(&w.inbox_handle, cell)) return false;
         w.idle.on_pop();
-        w.counters.injection_pops.add();
+        count_injection_pop(w.counters);
         return true;
       }
       cell = w.private_fifo.front();

@@ -97,7 +97,7 @@ struct LocalPlacement {
         Cell* displaced = w->lifo.put(parts_.lifo, cell);
         if (parts_.lifo == LifoMode::kStealable) {
           if (displaced != nullptr) idle_.on_pop();  // its count moves to the new occupant
-          if (idle_.on_push()) w->counters.wakeups.add();
+          if (idle_.on_push()) count_wakeup(w->counters);
         }
         if (displaced != nullptr) push_local(*w, displaced);
         return;
@@ -127,6 +127,9 @@ struct LocalPlacement {
     // --net=worker: parked workers may block in the io driver (sched/idle.hpp).
     void attach_idle_driver(core::IdleDriver* driver) noexcept { idle_.attach_driver(driver); }
 
+    // --trace: the worker's ring, for the parts' events (sched/part_counters.hpp).
+    void attach_trace(WorkerState& w, core::TraceRing* ring) noexcept { w.counters.trace = ring; }
+
     void add_stats(core::RuntimeStats& stats) const {
       for (const WorkerState* w : workers_) add_part_counters(stats, w->counters);
     }
@@ -139,10 +142,10 @@ struct LocalPlacement {
     void push_local(WorkerState& w, Cell* cell) noexcept {
       if (!w.local.push(cell)) {  // overflow: the injection queue, always counted
         injection_.push(&w.injection_handle, cell);
-        if (idle_.on_push()) w.counters.wakeups.add();
+        if (idle_.on_push()) count_wakeup(w.counters);
         return;
       }
-      if (count_local_ && idle_.on_push()) w.counters.wakeups.add();
+      if (count_local_ && idle_.on_push()) count_wakeup(w.counters);
     }
 
     bool pop_local(WorkerState& w, Cell*& cell) noexcept {
@@ -154,7 +157,7 @@ struct LocalPlacement {
     bool pop_injection(WorkerState& w, Cell*& cell) noexcept {
       if (!injection_.try_pop(&w.injection_handle, cell)) return false;
       idle_.on_pop();
-      w.counters.injection_pops.add();
+      count_injection_pop(w.counters);
       return true;
     }
 
@@ -169,7 +172,7 @@ struct LocalPlacement {
       if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
       if (w.lifo.streak_ < kLifoStreakLimit || !other_work_waits(w)) {
         ++w.lifo.streak_;
-        w.counters.lifo_hits.add();
+        count_lifo_hit(w.counters);
         return cell;
       }
       w.lifo.streak_ = 0;
@@ -186,11 +189,12 @@ struct LocalPlacement {
     // A thief's last pass (lifo stealable): another worker's slot.
     bool steal_lifo(WorkerState& w, Cell*& cell) noexcept {
       if (parts_.lifo != LifoMode::kStealable) return false;
-      for (WorkerState* victim : workers_) {
+      for (std::size_t i = 0; i < workers_.size(); ++i) {
+        WorkerState* victim = workers_[i];
         if (victim == &w) continue;
         if ((cell = victim->lifo.steal(parts_.lifo_backoff_ns)) != nullptr) {
           idle_.on_pop();
-          w.counters.lifo_steals.add();
+          count_lifo_steal(w.counters, static_cast<uint32_t>(i));
           return true;
         }
       }

@@ -49,11 +49,15 @@ bool steal_from_victims(StealMode mode, const std::vector<StealQueue<Cell*, Capa
   for (std::size_t i = 0; i < n; ++i) {
     StealQueue<Cell*, Capacity>* victim = queues[(start + i) % n];
     if (victim == &self) continue;
+    const uint32_t victim_index = static_cast<uint32_t>((start + i) % n);
     counters.steal_attempts.add();
+    trace_instant(counters, core::TraceKind::kStealAttempt, victim_index);
     const uint32_t before = self.len();
     if (victim->steal_into(self, out, max)) {
+      const uint32_t taken = 1 + self.len() - before;
       counters.steals.add();
-      counters.stolen_actors.add(1 + self.len() - before);
+      counters.stolen_actors.add(taken);
+      trace_instant(counters, core::TraceKind::kSteal, victim_index, taken);
       return true;
     }
   }

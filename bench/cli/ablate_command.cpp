@@ -242,6 +242,8 @@ int run_ablate(const AblateOptions& options) {
   RunPlan run;
   run.workloads = plan_workloads(options.bench);
   check_output_path(options.bench.out_path, "--out");
+  check_trace_options(options.bench.trace);
+  run.trace = options.bench.trace;
   std::set<std::string> labels;
   for (const auto& s : plan.steps)
     if (labels.insert(s.config.label).second) run.configs.push_back(s.config);

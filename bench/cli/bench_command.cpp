@@ -44,9 +44,11 @@ int run_bench(const BenchOptions& options) {
   RunPlan plan;
   plan.workloads = plan_workloads(options);
   check_output_path(options.out_path, "--out");
+  check_trace_options(options.trace);
   plan.configs = options.configs;
   plan.repetitions = options.repetitions;
   plan.watch = options.watch;
+  plan.trace = options.trace;
   plan.out_path = options.out_path;
   plan.command_line = options.command_line;
   return run_plan(plan);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/cli/trace_flags.hpp"
 #include "bench/workloads/workload.hpp"
 #include "core/config.hpp"
 
@@ -28,6 +29,7 @@ struct BenchOptions {
   std::vector<LabeledConfig> configs;
   int repetitions = 5;
   RunWatch watch;      // --stall, --run-limit
+  TraceOptions trace;  // --trace, --trace-events (bench/cli/trace_flags.hpp)
   uint64_t count = 0;  // 0: each workload's default
   // Workload extras (KEY -> VALUE); each goes to the workloads that declare
   // it, and must be declared by at least one of them.

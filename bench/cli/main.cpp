@@ -26,6 +26,7 @@
 #include "bench/cli/counter_docs.hpp"
 #include "bench/cli/merge_command.hpp"
 #include "bench/cli/net_commands.hpp"
+#include "bench/cli/report_command.hpp"
 #include "bench/runner/runner.hpp"
 #include "bench/cli/suite_command.hpp"
 #include "bench/workloads/workload.hpp"
@@ -143,6 +144,8 @@ int main(int argc, char** argv) {
   bench::add_runtime_knobs(*bench_cmd, flags);
   bench::RunWatch watch;
   bench::add_watch_flags(*bench_cmd, watch);  // --stall, --run-limit (bench/runner/runner.hpp)
+  bench::TraceOptions trace;
+  bench::add_trace_flags(*bench_cmd, trace);  // --trace, --trace-events (bench/cli/trace_flags.hpp)
   for (const char* s : {"repetitions", "count", "param", "out"}) bench::add_bench_setting(*bench_cmd, flags, s);
   bench_cmd->add_option("--config", config_path,
                         "TOML file with the same keys (policy = [\"steal\", \"skynet\"], threads = 2, spin = 0 ...); "
@@ -158,11 +161,15 @@ int main(int argc, char** argv) {
   bench::add_bench_setting(*ablate, ablate_flags, "workload");
   bench::add_runtime_knobs(*ablate, ablate_flags);
   for (const char* s : {"repetitions", "count", "param", "out"}) bench::add_bench_setting(*ablate, ablate_flags, s);
+  bench::TraceOptions ablate_trace;
+  bench::add_trace_flags(*ablate, ablate_trace);
 
   bench::SuiteCli suite_cli;
   bench::add_suite_command(app, suite_cli);
   bench::MergeCli merge_cli;
   bench::add_merge_command(app, merge_cli);
+  bench::ReportCli report_cli;
+  bench::add_report_command(app, report_cli);
   bench::NetCommands net_commands(app);  // echo, http, load
 
   if (const std::string flag = empty_value_flag(argc, argv); !flag.empty()) {
@@ -188,6 +195,7 @@ int main(int argc, char** argv) {
   const std::string command_line = joined(argc, argv);
   if (app.got_subcommand("suite")) return bench::run_suite_command(suite_cli, command_line);
   if (app.got_subcommand("merge")) return bench::run_merge_command(merge_cli, command_line);
+  if (app.got_subcommand("report")) return bench::run_report_command(report_cli);
   if (auto rc = net_commands.run(command_line)) return *rc;
 
   if (ablate->parsed()) {
@@ -212,6 +220,7 @@ int main(int argc, char** argv) {
       bench::apply_allocator(ablate_flags);
       take_settings(ablate_flags, options.bench, "ablate");
       options.bench.command_line = command_line;
+      options.bench.trace = ablate_trace;
       return bench::run_ablate(options);
     } catch (const ConfigError& e) {
       std::fprintf(stderr, "actorlab ablate: %s\n", e.what());
@@ -224,6 +233,7 @@ int main(int argc, char** argv) {
 
   bench::BenchOptions options;
   options.watch = watch;
+  options.trace = trace;
   try {
     if (!config_path.empty()) bench::apply_config_file(config_path, flags);
     options.configs = bench::build_configs(flags);

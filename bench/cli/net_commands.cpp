@@ -17,12 +17,14 @@
 #include <chrono>
 #include <ctime>
 #include <future>
+#include <optional>
 
 #include "bench/cli/bench_cli.hpp"
 #include "bench/cli/bench_flags.hpp"
 #include "bench/cli/input_files.hpp"
 #include "bench/net/net_load.hpp"
 #include "bench/net/net_services.hpp"
+#include "bench/cli/trace_flags.hpp"
 #include "io/net.hpp"
 #include "perf/histogram.hpp"
 #include "perf/result_writer.hpp"
@@ -41,14 +43,18 @@ struct NetCommands::State {
   std::string framing = "length";
   double echo_duration_s = 0;
   double http_duration_s = 0;
+  TraceOptions echo_trace;  // --trace: the run's last events per thread, written at the stop
+  TraceOptions http_trace;
   LoadOptions load_options;
   std::string load_out;
 };
 
 namespace {
 
-void add_server_options(CLI::App& cmd, BenchFlags& flags, NetServiceOptions& options, double& duration_s) {
+void add_server_options(CLI::App& cmd, BenchFlags& flags, NetServiceOptions& options, double& duration_s,
+                        TraceOptions& trace) {
   add_runtime_knobs(cmd, flags);
+  add_trace_flags(cmd, trace);
   cmd.add_option("--host", options.host, "address to listen on")->default_str(options.host)->check(non_empty());
   cmd.add_option("--port", options.port, "port to listen on (0: any free port, printed at start)")
       ->default_str("0")
@@ -59,7 +65,8 @@ void add_server_options(CLI::App& cmd, BenchFlags& flags, NetServiceOptions& opt
 }
 
 // Runs echo or http: returns the exit code.
-int run_server(const char* name, const BenchFlags& flags, const NetServiceOptions& given, double duration_s) {
+int run_server(const char* name, const BenchFlags& flags, const NetServiceOptions& given, double duration_s,
+               const TraceOptions& trace_options) {
   NetServiceOptions options = given;
   core::Config config;
   try {
@@ -69,6 +76,7 @@ int run_server(const char* name, const BenchFlags& flags, const NetServiceOption
     config = configs.front().config;  // backend, net and every knob given
     options.apply(config);            // the services' timeouts
     apply_allocator(flags);
+    check_trace_options(trace_options);
   } catch (const core::ConfigError& e) {
     std::fprintf(stderr, "actorlab %s: %s\n", name, e.what());
     return 2;
@@ -95,6 +103,8 @@ int run_server(const char* name, const BenchFlags& flags, const NetServiceOption
   }
   NetServiceStats stats(config.threads);
   auto listening = spawn_net_service(*engine, options, stats);
+  std::optional<core::TraceSession> trace;
+  if (!trace_options.path.empty()) engine->attach_trace(trace.emplace(trace_options.events));
   engine->start();
   ListenResult listen;
   try {
@@ -136,6 +146,18 @@ int run_server(const char* name, const BenchFlags& flags, const NetServiceOption
   for (const auto& [key, value] : engine->stats().values)
     if (value != 0) std::printf("  rt_%-17s %llu\n", key.c_str(), static_cast<unsigned long long>(value));
   std::fflush(stdout);
+  if (trace) {
+    try {
+      core::TraceFile file(trace_options.path);
+      file.add_run(*trace, fmt::format("{} policy:{}/threads:{}", name, config.policy, config.threads));
+      file.close();
+      std::printf("actorlab %s: wrote trace %s (%llu older events dropped)\n", name, trace_options.path.c_str(),
+                  static_cast<unsigned long long>(trace->dropped()));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "actorlab %s: %s\n", name, e.what());
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -214,7 +236,7 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   s.echo = app.add_subcommand(
       "echo", "echo server until SIGINT/SIGTERM: frames of 4-byte big-endian length + payload (--framing=length) "
               "or raw bytes; prints its counters at the end");
-  add_server_options(*s.echo, s.echo_flags, s.echo_options, s.echo_duration_s);
+  add_server_options(*s.echo, s.echo_flags, s.echo_options, s.echo_duration_s, s.echo_trace);
   s.echo->add_option("--framing", s.framing, "length: 4-byte big-endian length + payload, echoed frame by frame | "
                                              "raw: bytes echoed as they arrive")
       ->default_str("length")
@@ -226,7 +248,7 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
 
   s.http = app.add_subcommand("http", "HTTP/1.1 \"hello, world\" server with keep-alive until SIGINT/SIGTERM "
                                       "(for wrk); prints its counters at the end");
-  add_server_options(*s.http, s.http_flags, s.http_options, s.http_duration_s);
+  add_server_options(*s.http, s.http_flags, s.http_options, s.http_duration_s, s.http_trace);
   s.http_options.kind = NetServiceKind::kHttp;
 
   LoadOptions& o = s.load_options;
@@ -275,9 +297,9 @@ std::optional<int> NetCommands::run(const std::string& command_line) {
       std::fprintf(stderr, "actorlab echo: %s\n", e.what());
       return 2;
     }
-    return run_server("echo", s.echo_flags, s.echo_options, s.echo_duration_s);
+    return run_server("echo", s.echo_flags, s.echo_options, s.echo_duration_s, s.echo_trace);
   }
-  if (s.http->parsed()) return run_server("http", s.http_flags, s.http_options, s.http_duration_s);
+  if (s.http->parsed()) return run_server("http", s.http_flags, s.http_options, s.http_duration_s, s.http_trace);
   if (s.load->parsed()) return run_load_command(s.load_options, s.load_out, command_line);
   return std::nullopt;
 }

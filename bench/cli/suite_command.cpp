@@ -123,6 +123,7 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
       ->group("Sharding");
   add_runtime_knobs(*suite, cli.overrides);
   add_watch_flags(*suite, cli.watch);  // --stall, --run-limit (bench/runner/runner.hpp)
+  add_trace_flags(*suite, cli.trace);  // --trace, --trace-events
   return suite;
 }
 
@@ -159,6 +160,7 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
   plan.out_path = cli.out_path.empty() ? default_out_path(suite.name, shard) : cli.out_path;
   try {
     check_output_path(plan.out_path, "--out");  // before the first run, so no result is lost to a bad path
+    check_trace_options(cli.trace);
   } catch (const core::ConfigError& e) {
     std::fprintf(stderr, "%s: %s\n", kProgram, e.what());
     return kExitUsage;
@@ -168,6 +170,7 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
   plan.repetitions = cli.repetitions > 0 ? cli.repetitions : suite.repetitions;
   plan.warmup = cli.warmup >= 0 ? cli.warmup : suite.warmup;
   plan.watch = cli.watch;
+  plan.trace = cli.trace;
   plan.command_line = command_line;
   plan.program = kProgram;
   plan.extra_context = {{"actorlab_suite", suite.name},

@@ -22,6 +22,7 @@
 #include <string>
 
 #include "bench/cli/bench_flags.hpp"
+#include "bench/cli/trace_flags.hpp"
 #include "bench/runner/shard.hpp"
 #include "bench/workloads/workload.hpp"
 
@@ -34,6 +35,7 @@ struct SuiteCli {
   int warmup = -1;       // -1: the file's
   BenchFlags overrides;  // knobs given on the command line
   RunWatch watch;        // --stall, --run-limit (bench-level knobs, not in suite files)
+  TraceOptions trace;    // --trace, --trace-events (bench/cli/trace_flags.hpp)
   ShardFlags shard;      // --shard, --shards (empty: not given)
   bool list_cells = false;
 };

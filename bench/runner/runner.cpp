@@ -7,11 +7,13 @@
 #include <cstdio>
 #include <map>
 
+#include "bench/cli/input_files.hpp"
 #include "bench/cli/interrupt.hpp"
 #include "bench/runner/machine_hygiene.hpp"
 #include "bench/runner/report_table.hpp"
 #include "core/alloc.hpp"
 #include "core/config.hpp"
+#include "core/trace.hpp"
 #include "perf/clock.hpp"
 #include "perf/histogram.hpp"
 #include "perf/machine.hpp"
@@ -228,6 +230,10 @@ int run_plan(const RunPlan& plan) {
       cells.push_back(std::move(cell));
     }
   }
+  check_trace_options(plan.trace);  // before any run: a bad path is a usage error
+  std::optional<core::TraceFile> trace_file;
+  if (!plan.trace.path.empty()) trace_file.emplace(plan.trace.path);
+  uint64_t trace_dropped = 0;
   perf::ResultSet results;
   results.machine = perf::read_machine_info();  // load average before the runs
   const auto warnings = hygiene_warnings(*results.machine);
@@ -261,9 +267,15 @@ int run_plan(const RunPlan& plan) {
       std::fflush(stderr);
       WorkloadParams params = cell.planned->params;
       params.watch = plan.watch;
+      std::optional<core::TraceSession> trace;
+      if (trace_file && !warmup) params.watch.trace = &trace.emplace(plan.trace.events);
       perf::Stopwatch clock;
       WorkloadResult r = cell.planned->workload->run(cell.config->config, params);
       cell.last_run_s = clock.elapsed_s();
+      if (trace) {
+        trace_file->add_run(*trace, fmt::format("{} rep {}", cell.stats.name, rep + 1));
+        trace_dropped += trace->dropped();
+      }
       ++done;
       if (r.verdict == Verdict::kInterrupted) {
         std::fprintf(stderr, " interrupted (not recorded)\n");
@@ -288,6 +300,7 @@ int run_plan(const RunPlan& plan) {
         if (is_stall(r.verdict)) ++cell.stats.stalls;
       }
       results.runs.push_back(to_record(cell, rep, plan.repetitions, r));
+      if (trace) results.runs.back().annotations["actorlab_trace_pid"] = trace_file->runs();
     }
   }
   interrupted = interrupted || InterruptScope::interrupted();
@@ -297,6 +310,17 @@ int run_plan(const RunPlan& plan) {
   results.extra_context["actorlab_outliers"] = flag_outliers(cells, results);
   results.extra_context["actorlab_elapsed_s"] = plan_clock.elapsed_s();
   results.extra_context["actorlab_runs_total"] = done;  // warm-up runs included
+  if (trace_file) {
+    trace_file->close();
+    results.extra_context["actorlab_trace"] = {{"file", plan.trace.path},
+                                               {"events_per_thread", plan.trace.events},
+                                               {"runs", trace_file->runs()},
+                                               {"dropped", trace_dropped}};
+    std::fprintf(stderr, "%s: wrote trace %s (%d runs, one process each)%s\n", plan.program.c_str(),
+                 plan.trace.path.c_str(), trace_file->runs(),
+                 trace_dropped ? fmt::format("; {} older events dropped (raise --trace-events)", trace_dropped).c_str()
+                               : "");
+  }
 
   std::vector<CellStats> stats;
   for (const auto& c : cells) stats.push_back(c.stats);

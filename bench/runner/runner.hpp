@@ -16,7 +16,9 @@
 // cell's runs more than kOutlierFactor off its median are flagged in the
 // table and in the JSON (actorlab_outlier, actorlab_outlier_ratio, and
 // actorlab_hygiene: the machine sampled right after that run); every run's
-// entry carries actorlab_verdict.
+// entry carries actorlab_verdict. With --trace, each measured run is traced
+// (core/trace.hpp) and appended to the trace file as process N, which its
+// entry names (actorlab_trace_pid); context.actorlab_trace says where.
 // Threads: main thread only; each run builds and stops its own engine.
 #pragma once
 
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "bench/cli/bench_command.hpp"
+#include "bench/cli/trace_flags.hpp"
 #include "bench/workloads/workload.hpp"
 
 namespace actorlab::bench {
@@ -63,6 +66,7 @@ struct RunPlan {
   int repetitions = 5;
   int warmup = 0;            // runs per cell before the repetitions, discarded
   RunWatch watch;            // --stall, --run-limit
+  TraceOptions trace;        // --trace: every measured run, one process each (bench/cli/trace_flags.hpp)
   std::string out_path;
   std::string command_line;  // echoed into the context
   std::string program = "actorlab bench";  // prefixes messages

@@ -28,6 +28,10 @@
 #include "core/config.hpp"
 #include "perf/histogram.hpp"
 
+namespace actorlab::core {
+class TraceSession;  // core/trace.hpp
+}  // namespace actorlab::core
+
 namespace actorlab::bench {
 
 enum class Verdict {
@@ -52,6 +56,9 @@ struct RunWatch {
   // 600 s: a cut for runs that move but would never finish in useful time
   // (a livelock, or a machine so loaded that the figure means nothing).
   std::chrono::milliseconds run_limit{600'000};
+  // --trace: the run's tracks go here (run_on_engine attaches it before
+  // start); nullptr: not traced. Owned by the runner, outlives the run.
+  core::TraceSession* trace = nullptr;
 };
 
 struct WorkloadResult {

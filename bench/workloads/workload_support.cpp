@@ -111,6 +111,7 @@ WorkloadResult run_on_engine(const core::Config& config, const RunWatch& watch,
   if (refused_in_setup) {
     cut = Verdict::kRefused;  // not started: nothing it could do would help
   } else {
+    if (watch.trace != nullptr) engine->attach_trace(*watch.trace);  // after body() added the services
     engine->start();
     // Waits in slices: each ends with a look at the progress count, the
     // refused spawns and Ctrl-C (a second one ends the run at once).
