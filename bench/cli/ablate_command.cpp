@@ -241,12 +241,13 @@ int run_ablate(const AblateOptions& options) {
   const AblatePlan plan = plan_ablation(options.from, options.to, options.threads, options.base);
   RunPlan run;
   run.workloads = plan_workloads(options.bench);
-  check_output_path(options.bench.out_path, "--out");
-  check_trace_options(options.bench.trace);
-  run.trace = options.bench.trace;
   std::set<std::string> labels;
   for (const auto& s : plan.steps)
     if (labels.insert(s.config.label).second) run.configs.push_back(s.config);
+  check_mailbox_limit(run.workloads, run.configs);
+  check_output_path(options.bench.out_path, "--out");
+  check_trace_options(options.bench.trace);
+  run.trace = options.bench.trace;
   run.repetitions = options.bench.repetitions;
   run.out_path = options.bench.out_path;
   run.command_line = options.bench.command_line;

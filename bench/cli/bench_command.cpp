@@ -43,6 +43,7 @@ std::vector<PlannedWorkload> plan_workloads(const BenchOptions& options) {
 int run_bench(const BenchOptions& options) {
   RunPlan plan;
   plan.workloads = plan_workloads(options);
+  check_mailbox_limit(plan.workloads, options.configs);
   check_output_path(options.out_path, "--out");
   check_trace_options(options.trace);
   plan.configs = options.configs;

@@ -159,6 +159,7 @@ int run_suite_command(const SuiteCli& cli, const std::string& command_line) {
   RunPlan plan;
   plan.out_path = cli.out_path.empty() ? default_out_path(suite.name, shard) : cli.out_path;
   try {
+    check_mailbox_limit(suite.workloads, suite.configs);
     check_output_path(plan.out_path, "--out");  // before the first run, so no result is lost to a bad path
     check_trace_options(cli.trace);
   } catch (const core::ConfigError& e) {

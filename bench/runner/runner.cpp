@@ -199,11 +199,9 @@ void add_watch_flags(CLI::App& app, RunWatch& watch) {
   }
 }
 
-// A --mailbox-limit on a workload whose actors drop a refused message
-// would fail its self-check by design: refuse the pair before anything runs.
-static void check_mailbox_limit(const RunPlan& plan) {
-  for (const auto& pw : plan.workloads)
-    for (const auto& lc : plan.configs)
+void check_mailbox_limit(const std::vector<PlannedWorkload>& workloads, const std::vector<LabeledConfig>& configs) {
+  for (const auto& pw : workloads)
+    for (const auto& lc : configs)
       if (lc.config.mailbox_limit > 0 && !pw.workload->resends_when_full)
         throw core::ConfigError(fmt::format(
             "mailbox-limit: {} is not allowed with workload {}: its actors do not resend a message refused as "
@@ -212,7 +210,7 @@ static void check_mailbox_limit(const RunPlan& plan) {
 }
 
 int run_plan(const RunPlan& plan) {
-  check_mailbox_limit(plan);
+  check_mailbox_limit(plan.workloads, plan.configs);
   std::vector<Cell> cells;
   std::size_t next_chosen = 0, index = 0;
   for (const auto& pw : plan.workloads) {

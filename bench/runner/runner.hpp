@@ -81,6 +81,12 @@ struct RunPlan {
 // watch; throws core::ConfigError naming the flag, the value and what is
 // allowed (a finite number in range). add_watch_flags declares both on a
 // command (until the knob table declares them).
+// A --mailbox-limit on a workload whose actors drop a refused message
+// (Workload::resends_when_full false) would fail its self-check by design:
+// throws core::ConfigError naming the flag and the workload. The commands
+// call it before they create the output file; run_plan calls it again.
+void check_mailbox_limit(const std::vector<PlannedWorkload>& workloads, const std::vector<LabeledConfig>& configs);
+
 void set_watch_flag(RunWatch& watch, const std::string& flag, const std::string& text);
 void add_watch_flags(CLI::App& app, RunWatch& watch);
 
