@@ -121,7 +121,7 @@ Workload echo_workload() {
       {{"connections", "TCP connections (1000 raises RLIMIT_NOFILE)", "100"},
        {"size", "payload bytes per message (plus the 4-byte header)", "64"}},
       [](const WorkloadParams& params) {  // the ranges run_echo reads, checked before any run
-        if (params.count == 0) throw core::ConfigError("count: must be at least 1");
+        check_count_positive(params);
         (void)params.get_u64("connections", 100, 1, 50000);
         (void)params.get_u64("size", 64, 0, 16u << 20);
       },

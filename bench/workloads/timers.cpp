@@ -114,7 +114,7 @@ const std::vector<ParamSpec>& timers_params() {
 }
 
 void check_timers(const WorkloadParams& params) {
-  if (params.count == 0) throw core::ConfigError("count: must be at least 1");
+  check_count_positive(params);
   (void)params.get_u64("actors", 1000, 1, core::ActorId::kMaxIndex);
   (void)params.get_u64("delay-us", 1000, 0, 60'000'000);
 }
