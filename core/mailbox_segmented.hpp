@@ -33,8 +33,10 @@
 //
 // Consumer: head_block_/head_off_. Slot i of a block is ready when its
 // sequence word equals start + i + 1. start grows along a chain, so a
-// recycled block needs no clearing (its old words are all smaller); a fresh
-// block has its words cleared; a rewound block has its used words cleared.
+// recycled block needs no clearing (its old words are all smaller); a
+// spare never outlives its chain (freed before the idle CAS that ends it);
+// a fresh block has its words cleared; a rewound block has its used words
+// cleared.
 // A consumed block of 32 slots goes to spare_ (one per mailbox), where the
 // next installer picks it up: in a steady flood sender and receiver swap two
 // or three blocks and nobody allocates.
@@ -56,7 +58,7 @@
 // consumer's position).
 // Threads: any thread pushes; the single holder of the activation pops,
 // sizes and calls try_set_idle(); after a successful try_set_idle() it
-// touches only spare_ (an atomic exchange) and a block it just freed.
+// touches only a block it just freed.
 #pragma once
 
 #include <algorithm>
@@ -246,6 +248,17 @@ class SegmentedMailbox {
       }
       return true;
     }
+    // An idle mailbox keeps no spare, and the spare goes *before* the CAS:
+    // the next chain starts again at 0, so a spare left from this one would
+    // hold words above the new starts, read as ready garbage or never ready
+    // (a producer reaching the 32-slot size between our CAS and a later
+    // exchange took it: a lost message, found by the stress test). Until the
+    // CAS lands only we retire() blocks, so none can reappear; a producer
+    // racing us for it just allocates. relaxed load: only a hint that the
+    // exchange is worth it; acquire on the exchange pairs with the release
+    // exchange in retire(). If the CAS then fails we carry on without a spare.
+    if (spare_.load(std::memory_order_relaxed) != nullptr)
+      if (Block* s = spare_.exchange(nullptr, std::memory_order_acquire)) deallocate(s);
     head_block_ = nullptr;  // before the CAS: after it, an installer writes these fields
     // release: pairs with the acquire fetch_add in push() that reads 0, so
     // our pops (and this store) happen before its install_after_idle().
@@ -254,12 +267,6 @@ class SegmentedMailbox {
       return false;
     }
     deallocate(b);  // no claims on it remain: tail_ stood exactly at our position
-    // An idle mailbox keeps no spare. relaxed load: only a hint that the
-    // exchange is worth it; acquire on the exchange pairs with the release
-    // exchange in retire() (we may race a new holder's retire; whoever takes
-    // the block frees or uses it).
-    if (spare_.load(std::memory_order_relaxed) != nullptr)
-      if (Block* s = spare_.exchange(nullptr, std::memory_order_acquire)) deallocate(s);
     return true;
   }
 

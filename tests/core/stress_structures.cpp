@@ -66,6 +66,7 @@ struct MailboxVerdict {
   uint64_t idles = 0;           // successful try_set_idle()
   uint64_t false_wakes = 0;     // push() said "was idle" while the consumer held the mailbox
   bool stalled = false;         // messages left but nobody was told to pop them
+  bool stuck = false;           // held, not idle, yet nothing to pop for 10 s
   std::atomic<uint64_t> activations{0};      // push() returned true
   std::atomic<uint64_t> double_activations{0};
 };
@@ -120,8 +121,12 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
       abort.store(true, std::memory_order_relaxed);
       break;
     }
+    // Holding the mailbox, pops that fail for 10 s while try_set_idle()
+    // also fails mean a claimed slot that never reads as ready: a lost message.
+    auto stuck_after = Clock::now() + std::chrono::seconds(10);
     for (;;) {
       const uint64_t budget = 1 + mix(++turn) % 48;  // like a worker's batch
+      const uint64_t popped_before = v.popped;
       for (uint64_t n = 0; n < budget && mb->pop(m); ++n) {
         const auto item = m.as<Item>();
         if (item.producer >= uint32_t(producers) || m.type != 1) {
@@ -143,11 +148,23 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
       }
       // Still ours: nobody may have been told "was idle" meanwhile.
       if (owner.exchange(1, std::memory_order_acq_rel) != 0) ++v.false_wakes;
+      if (v.popped != popped_before) {
+        stuck_after = Clock::now() + std::chrono::seconds(10);
+      } else if (Clock::now() > stuck_after) {
+        v.stuck = true;
+        break;
+      }
+    }
+    if (v.stuck) {
+      abort.store(true, std::memory_order_relaxed);
+      break;
     }
   }
   for (auto& t : threads) t.join();
 
   EXPECT_FALSE(v.stalled) << "lost wake-up: " << total - v.popped << " messages queued, mailbox never handed over";
+  EXPECT_FALSE(v.stuck) << "lost message: the mailbox will not go idle, yet pops find nothing for 10 s ("
+                        << total - v.popped << " not popped)";
   EXPECT_EQ(v.popped, total);
   EXPECT_EQ(v.gaps, 0u) << "lost or reordered";
   EXPECT_EQ(v.backwards, 0u) << "duplicated or reordered";
@@ -414,18 +431,24 @@ std::pair<uint64_t, uint64_t> steal_queue_exactly_once(uint64_t n) {
 }
 
 // Runs until the steal path (and, for a tiny queue, the full-queue path) was
-// exercised at least once, at most 5 runs; every run checks exactly-once.
+// exercised at least once, for up to 20 s (an oversubscribed machine, e.g.
+// several sanitizer tests at once, can run the three threads one after
+// another for many short runs); every run checks exactly-once.
 template <uint32_t Capacity>
 void steal_queue_until_exercised(uint64_t n) {
   uint64_t steals = 0, overflows = 0;
-  for (int run = 0; run < 5 && (steals == 0 || (Capacity <= 4 && overflows == 0)) && !::testing::Test::HasFailure(); ++run) {
+  int runs = 0;
+  const auto give_up = Clock::now() + std::chrono::seconds(20);
+  auto exercised = [&] { return steals > 0 && (Capacity > 4 || overflows > 0); };
+  while (!exercised() && (runs == 0 || Clock::now() < give_up) && !::testing::Test::HasFailure()) {
     auto [s, o] = steal_queue_exactly_once<Capacity>(n);
     steals += s;
     overflows += o;
+    ++runs;
   }
-  EXPECT_GT(steals, 0u) << "no steal succeeded in 5 runs: the test was vacuous";
+  EXPECT_GT(steals, 0u) << "no steal succeeded in " << runs << " runs: the test was vacuous";
   if (Capacity <= 4) {
-    EXPECT_GT(overflows, 0u) << "the full-queue path was never reached in 5 runs";
+    EXPECT_GT(overflows, 0u) << "the full-queue path was never reached in " << runs << " runs";
   }
 }
 
