@@ -1,23 +1,20 @@
 // select.cpp: name -> template instance, for mailbox x placement x run
-// queue (18 instances; the other parts are runtime values); the presets'
-// expansions; the parts' combination checks (validate). make_engine also
+// queue (18 instances, built in sched/runtime_instances_*.cpp; the other
+// parts are runtime values); the presets' expansions; the parts'
+// combination checks (validate). make_engine also
 // gives every engine its timer thread (core/timer_service.hpp) with the
 // config's tick, so Context::timeout works under every composition.
 #include "sched/select.hpp"
 
 #include <fmt/format.h>
 
-#include "core/mailbox_lockfree.hpp"
-#include "core/mailbox_segmented.hpp"
-#include "core/mailbox_spinring.hpp"
-#include "core/runtime.hpp"
 #include "core/timer_service.hpp"
 #include "sched/parts.hpp"
 #include "sched/placement_global.hpp"
 #include "sched/placement_home.hpp"
 #include "sched/placement_local.hpp"
 #include "sched/run_queue_lockfree.hpp"
-#include "sched/run_queue_spinlist.hpp"
+#include "sched/runtime_instances.hpp"
 
 namespace actorlab::sched {
 namespace {
@@ -32,19 +29,6 @@ bool contains(const std::vector<Named>& list, std::string_view name) {
   for (const auto& n : list)
     if (n.name == name) return true;
   return false;
-}
-
-template <core::Mailbox MB, template <class> class RunQueueT>
-std::unique_ptr<core::RuntimeBase> make_for_queue(const core::Config& config) {
-  if (config.placement == "local") return std::make_unique<core::Runtime<MB, LocalPlacement<RunQueueT>>>(config);
-  if (config.placement == "home") return std::make_unique<core::Runtime<MB, HomePlacement<RunQueueT>>>(config);
-  return std::make_unique<core::Runtime<MB, GlobalPlacement<RunQueueT>>>(config);
-}
-
-template <core::Mailbox MB>
-std::unique_ptr<core::RuntimeBase> make_for_mailbox(const core::Config& config) {
-  if (config.runqueue == "spinlist") return make_for_queue<MB, SpinListRunQueue>(config);
-  return make_for_queue<MB, LockfreeRunQueue>(config);
 }
 
 const Preset* find_preset(std::string_view name) {
@@ -275,9 +259,9 @@ std::unique_ptr<core::Engine> make_engine(const core::Config& given) {
   validate(config);
   std::unique_ptr<core::RuntimeBase> runtime;
   switch (config.mailbox) {
-    case core::MailboxKind::kLockfree: runtime = make_for_mailbox<core::LockfreeMailbox>(config); break;
-    case core::MailboxKind::kSpinRing: runtime = make_for_mailbox<core::SpinRingMailbox>(config); break;
-    case core::MailboxKind::kSegmented: runtime = make_for_mailbox<core::SegmentedMailbox>(config); break;
+    case core::MailboxKind::kLockfree: runtime = make_lockfree_mailbox_runtime(config); break;
+    case core::MailboxKind::kSpinRing: runtime = make_spinring_mailbox_runtime(config); break;
+    case core::MailboxKind::kSegmented: runtime = make_segmented_mailbox_runtime(config); break;
   }
   auto engine = std::make_unique<core::Engine>(config, std::move(runtime));
   auto& timers = engine->add_service(std::make_unique<core::TimerService>(
