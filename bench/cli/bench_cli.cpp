@@ -50,6 +50,19 @@ CLI::Validator finite_number(double min, double max, bool zero_ok) {
       allowed);
 }
 
+CLI::Validator whole_number(int64_t min, int64_t max) {
+  const std::string allowed = fmt::format("a whole number in [{}, {}]", min, max);
+  return CLI::Validator(
+      [min, max, allowed](std::string& text) -> std::string {
+        int64_t v = 0;
+        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        const bool parsed = !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
+        if (parsed && v >= min && v <= max) return {};
+        return fmt::format("'{}' is not valid; valid: {}", text, allowed);
+      },
+      allowed);
+}
+
 CLI::Validator non_empty() {
   return CLI::Validator(
       [](std::string& text) -> std::string { return text.empty() ? "empty value; give a value" : std::string(); },

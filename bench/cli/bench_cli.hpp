@@ -9,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 
 #include "bench/cli/bench_flags.hpp"
@@ -29,6 +30,9 @@ void add_runtime_knobs(CLI::App& app, BenchFlags& flags);
 // [min, max] (zero_ok: 0 is also allowed, e.g. "0: closed loop"); the
 // message names what is allowed ("'nan' is not valid; valid: ...").
 CLI::Validator finite_number(double min, double max, bool zero_ok = false);
+// A check for a non-knob option given as a whole decimal number in
+// [min, max]; the message names what is allowed, like finite_number().
+CLI::Validator whole_number(int64_t min, int64_t max);
 // A check that a text option is not empty.
 CLI::Validator non_empty();
 

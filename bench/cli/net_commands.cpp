@@ -58,7 +58,7 @@ void add_server_options(CLI::App& cmd, BenchFlags& flags, NetServiceOptions& opt
   cmd.add_option("--host", options.host, "address to listen on")->default_str(options.host)->check(non_empty());
   cmd.add_option("--port", options.port, "port to listen on (0: any free port, printed at start)")
       ->default_str("0")
-      ->check(CLI::Range(0, 65535));
+      ->check(whole_number(0, 65535));
   cmd.add_option("--duration", duration_s, "stop after this many seconds (0: run until SIGINT/SIGTERM; at most a week)")
       ->default_str("0")
       ->check(finite_number(0.001, 604800, true));
@@ -244,7 +244,7 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   s.echo->add_option("--max-frame", s.echo_options.max_frame,
                      "largest payload a frame may announce; a bigger one closes the connection (counted)")
       ->default_str(std::to_string(io::kDefaultMaxFrameBytes))
-      ->check(CLI::Range(1u, 1u << 30));
+      ->check(whole_number(1, int64_t{1} << 30));
 
   s.http = app.add_subcommand("http", "HTTP/1.1 \"hello, world\" server with keep-alive until SIGINT/SIGTERM "
                                       "(for wrk); prints its counters at the end");
@@ -258,13 +258,13 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   // Ranges: what one client machine can mean (guessed bounds; a value past
   // them is a typo, and inf/nan would reach a double-to-integer conversion).
   s.load->add_option("--host", o.host, "echo server address")->default_str(o.host)->check(non_empty());
-  s.load->add_option("--port", o.port, "echo server port")->required()->check(CLI::Range(1, 65535));
+  s.load->add_option("--port", o.port, "echo server port")->required()->check(whole_number(1, 65535));
   s.load->add_option("--connections", o.connections, "TCP connections")
       ->default_str("100")
-      ->check(CLI::Range(1, 1'000'000));
+      ->check(whole_number(1, 1'000'000));
   s.load->add_option("--size", o.size, "payload bytes per message (plus the 4-byte header)")
       ->default_str("64")
-      ->check(CLI::Range(0u, 1u << 30));
+      ->check(whole_number(0, int64_t{1} << 30));
   s.load->add_option("--rate", o.rate,
                      "open loop: messages per second over all connections, latency from the intended send time; "
                      "0: closed loop (each connection sends its next message when the echo is back)")
@@ -278,7 +278,7 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
       ->check(finite_number(0, 604800));
   s.load->add_option("--threads", o.threads, "client threads, each with its own epoll loop")
       ->default_str("1")
-      ->check(CLI::Range(1, 1024));
+      ->check(whole_number(1, 1024));
   s.load->add_option("--drain", o.drain_s, "seconds the echoes still in flight may take after the run")
       ->default_str("5")
       ->check(finite_number(0, 3600));

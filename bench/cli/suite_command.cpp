@@ -103,11 +103,11 @@ CLI::App* add_suite_command(CLI::App& app, SuiteCli& cli) {
   suite->add_option("--out", cli.out_path, "result JSON path")
       ->default_str("results/<host>/suite-<name>-<time>.json")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  suite->add_option("--repetitions", cli.repetitions, "override the file's repetitions (1-1000)")
-      ->check(CLI::Range(1, 1000))
+  suite->add_option("--repetitions", cli.repetitions, "override the file's repetitions")
+      ->check(whole_number(1, 1000))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  suite->add_option("--warmup", cli.warmup, "override the file's warm-up runs per cell (0-100)")
-      ->check(CLI::Range(0, 100))
+  suite->add_option("--warmup", cli.warmup, "override the file's warm-up runs per cell")
+      ->check(whole_number(0, 100))
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   suite->add_option("--shard", cli.shard.shard,
                     "run the I-th of N disjoint parts of the cells (0 <= I < N <= 100000); default: from "

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "bench/cli/bench_cli.hpp"
 #include "bench/cli/input_files.hpp"
 #include "core/config.hpp"
 
@@ -20,10 +21,9 @@ void add_trace_flags(CLI::App& app, TraceOptions& trace) {
            trace.events = n;
            trace.events_given = true;
          },
-         fmt::format("events kept per thread (a ring: the oldest are dropped and counted), {}-{}; default {}",
-                     core::TraceSession::kMinEvents, core::TraceSession::kMaxEvents,
+         fmt::format("events kept per thread (a ring: the oldest are dropped and counted); default {}",
                      core::TraceSession::kDefaultEvents))
-      ->check(CLI::Range(core::TraceSession::kMinEvents, core::TraceSession::kMaxEvents))
+      ->check(whole_number(core::TraceSession::kMinEvents, core::TraceSession::kMaxEvents))
       ->type_name("N")
       ->group("Trace");
 }

@@ -117,6 +117,7 @@ def main():
             (["load"] + p + ["--duration=1", "--out=" + outdir], "--out"),
             (["load", "--host=", "--port=1"], "--host"),
             (["load", "--port=0"], "--port"),
+            (["load"] + p + ["--threads=1.5"], "--threads: '1.5' is not valid; valid: a whole number in [1, 1024]"),
         ]
         if len(cases) < 30:
             fail(f"only {len(cases)} cases")
