@@ -46,7 +46,9 @@ struct Config {
   static constexpr uint32_t kDefaultGraceNs = 1000;
 
   int threads = 2;
-  std::string policy = "skynet";
+  // The default preset, and below its parts: steal, the one composition that
+  // trails skynet-classic on no workload of the default suite (README).
+  std::string policy = "steal";
   MailboxKind mailbox = MailboxKind::kLockfree;
   std::string runqueue = "lockfree";
   BatchKnob batch;
@@ -72,11 +74,11 @@ struct Config {
   // --- Scheduling parts (DESIGN "Policies are compositions of parts").
   // Names only: sched/ parses and checks them (sched::validate) and picks
   // the template instance; `policy` names the preset these came from.
-  std::string placement = "global";      // global | local | home
+  std::string placement = "local";       // global | local | home
   std::string home = "spawner";          // placement=home: spawner | hash (spawner: 1.5-2.6x on skynet, fanout, big; README)
-  std::string lifo = "off";              // off | on | stealable
+  std::string lifo = "on";               // off | on | stealable
   uint64_t lifo_backoff_ns = 3000;       // lifo=stealable: a thief's wait before taking the slot (Go: ~3 us)
-  std::string steal = "off";             // off | one | half (placements with per-worker queues)
+  std::string steal = "half";            // off | one | half (placements with per-worker queues)
   std::string idle = "spin-then-park";   // spin | park | spin-then-park
   // Whether the part fields above already hold a whole composition. Set by
   // sched::apply_preset (the CLI, suite files and tests: a preset's

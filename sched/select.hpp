@@ -16,8 +16,9 @@
 // default is the caller's explicit choice and wins over the preset's
 // value. So `policy = "steal", steal = "one"` is steal taking one actor at
 // a time. A field set explicitly to its default value cannot be told from
-// one left alone: for steal without its LIFO slot (lifo "off" is the
-// default), call apply_preset("steal", c) first and then set c.lifo.
+// one left alone (the defaults are the steal preset's parts): for skynet
+// with a LIFO slot (lifo "on" is the default), call apply_preset("skynet",
+// c) first and then set c.lifo.
 #pragma once
 
 #include <memory>

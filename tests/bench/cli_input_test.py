@@ -162,7 +162,7 @@ def main():
         with open(res) as f:
             data = json.load(f)
         names = {b["name"] for b in data["benchmarks"]}
-        want = "pingpong/policy:skynet/threads:2/max-actors:100000/idle-timeout:2.5"
+        want = "pingpong/policy:steal/threads:2/max-actors:100000/idle-timeout:2.5"
         if want not in names:
             fail(f"name {want} not in {names}")
         context = data["context"]["actorlab_configs"][0]

@@ -159,7 +159,7 @@ TEST(KnobTable, CoreAcceptsTheTablesWholeRange) {
 TEST(KnobTable, MaxActorsJoinsTheName) {
   BenchFlags flags;
   set_flag(flags, "max-actors", "100000");
-  EXPECT_EQ(build_configs(flags).at(0).label, "policy:skynet/threads:2/max-actors:100000");
+  EXPECT_EQ(build_configs(flags).at(0).label, "policy:steal/threads:2/max-actors:100000");
 }
 
 TEST(KnobTable, BadValuesAreRefusedNamingTheKnobAndWhatIsAllowed) {

@@ -119,8 +119,11 @@ def main():
             fail(f"tiny ring dropped nothing: {stats}")
         tiny_tracks, _, _ = tracks_of(tiny)
         for key, events in tiny_tracks.items():
-            if len(events) > 16:
-                fail(f"tiny ring kept {len(events)} events on {key}")
+            # A turn's LIFO-hit or injection-pop mark is written as an
+            # instant of its own beside the turn: not a ring entry.
+            entries = [e for e in events if not (e["ph"] == "i" and e.get("cat") in ("lifo hit", "injection pop"))]
+            if len(entries) > 16:
+                fail(f"tiny ring kept {len(entries)} events on {key}")
         with open(os.path.join(tmp, "tiny-r.json")) as f:
             if json.load(f)["context"]["actorlab_trace"]["dropped"] == 0:
                 fail("the result's context does not count the dropped events")

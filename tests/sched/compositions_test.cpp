@@ -59,12 +59,15 @@ void expect_refused(const std::function<void(actorlab::core::Config&)>& tweak, s
 }
 
 TEST(Compositions, ImpossibleCombinationsAreRefusedNamingTheConflict) {
-  expect_refused([](auto& c) { c.steal = "half"; }, {"steal: 'half'", "placement local", "placement global has one FIFO"});
+  expect_refused([](auto& c) { sched::apply_preset("skynet", c); c.steal = "half"; },
+                 {"steal: 'half'", "placement local", "placement global has one FIFO"});
   expect_refused([](auto& c) { sched::apply_preset("pinned", c); c.steal = "one"; },
                  {"steal: 'one'", "placement home binds"});
   expect_refused([](auto& c) { sched::apply_preset("pinned", c); c.lifo = "stealable"; },
                  {"lifo: 'stealable'", "placement home", "--lifo=on"});
-  expect_refused([](auto& c) { c.home = "hash"; }, {"home: 'hash'", "placement home only", "placement is global"});
+  expect_refused([](auto& c) { c.home = "hash"; }, {"home: 'hash'", "placement home only", "placement is local"});
+  expect_refused([](auto& c) { sched::apply_preset("skynet", c); c.home = "hash"; },
+                 {"home: 'hash'", "placement home only", "placement is global"});
   expect_refused([](auto& c) { c.net = "worker"; c.idle = "spin"; }, {"net: 'worker'", "never parks", "--net=thread"});
   expect_refused([](auto& c) { c.lifo = "maybe"; }, {"lifo: unknown 'maybe'", "off, on, stealable"});
   expect_refused([](auto& c) { c.steal = "all"; }, {"steal: unknown 'all'", "off, one, half"});
@@ -95,9 +98,10 @@ TEST(Compositions, PresetPlusAPartIsThatPresetWithThePartChanged) {
   EXPECT_EQ(r.lifo, "off");
   EXPECT_EQ(r.placement, "local");
   EXPECT_EQ(r.steal, "half");
-  // One preset after another leaves nothing of the first.
+  // One preset after another leaves nothing of the first; the Config
+  // defaults are the default preset's (steal) parts.
   ASSERT_TRUE(sched::apply_preset("skynet-classic", c));
-  ASSERT_TRUE(sched::apply_preset("skynet", c));
+  ASSERT_TRUE(sched::apply_preset(actorlab::core::Config{}.policy, c));
   EXPECT_EQ(parts_key(c), parts_key(actorlab::core::Config{}));
   EXPECT_FALSE(sched::apply_preset("no-such-preset", c));
 }
