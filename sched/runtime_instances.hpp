@@ -4,8 +4,8 @@
 // heaviest part of the library compiles on several cores at once. Only
 // sched::make_engine (sched/select.cpp) calls these; the config is already
 // resolved and validated there, and each function picks its placement and
-// run queue from config.placement and config.runqueue (default: global,
-// lockfree).
+// run queue from config.placement and config.runqueue (any other name than
+// local/home and spinlist builds global and lockfree).
 #pragma once
 
 #include <memory>

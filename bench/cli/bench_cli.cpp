@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/config.hpp"  // parse_unsigned, ConfigError
 #include "sched/knobs.hpp"
 
 namespace actorlab::bench {
@@ -50,15 +51,16 @@ CLI::Validator finite_number(double min, double max, bool zero_ok) {
       allowed);
 }
 
-CLI::Validator whole_number(int64_t min, int64_t max) {
+CLI::Validator whole_number(uint64_t min, uint64_t max) {
   const std::string allowed = fmt::format("a whole number in [{}, {}]", min, max);
   return CLI::Validator(
       [min, max, allowed](std::string& text) -> std::string {
-        int64_t v = 0;
-        auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-        const bool parsed = !text.empty() && ec == std::errc() && ptr == text.data() + text.size();
-        if (parsed && v >= min && v <= max) return {};
-        return fmt::format("'{}' is not valid; valid: {}", text, allowed);
+        try {
+          (void)core::parse_unsigned(text, min, max, "");  // the knobs' parser: digits only, in range
+          return {};
+        } catch (const core::ConfigError&) {
+          return fmt::format("'{}' is not valid; valid: {}", text, allowed);
+        }
       },
       allowed);
 }

@@ -32,7 +32,7 @@ void add_runtime_knobs(CLI::App& app, BenchFlags& flags);
 CLI::Validator finite_number(double min, double max, bool zero_ok = false);
 // A check for a non-knob option given as a whole decimal number in
 // [min, max]; the message names what is allowed, like finite_number().
-CLI::Validator whole_number(int64_t min, int64_t max);
+CLI::Validator whole_number(uint64_t min, uint64_t max);
 // A check that a text option is not empty.
 CLI::Validator non_empty();
 

@@ -244,7 +244,7 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
   s.echo->add_option("--max-frame", s.echo_options.max_frame,
                      "largest payload a frame may announce; a bigger one closes the connection (counted)")
       ->default_str(std::to_string(io::kDefaultMaxFrameBytes))
-      ->check(whole_number(1, int64_t{1} << 30));
+      ->check(whole_number(1, uint64_t{1} << 30));
 
   s.http = app.add_subcommand("http", "HTTP/1.1 \"hello, world\" server with keep-alive until SIGINT/SIGTERM "
                                       "(for wrk); prints its counters at the end");
@@ -264,7 +264,7 @@ NetCommands::NetCommands(CLI::App& app) : state_(std::make_unique<State>()) {
       ->check(whole_number(1, 1'000'000));
   s.load->add_option("--size", o.size, "payload bytes per message (plus the 4-byte header)")
       ->default_str("64")
-      ->check(whole_number(0, int64_t{1} << 30));
+      ->check(whole_number(0, uint64_t{1} << 30));
   s.load->add_option("--rate", o.rate,
                      "open loop: messages per second over all connections, latency from the intended send time; "
                      "0: closed loop (each connection sends its next message when the echo is back)")
