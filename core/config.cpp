@@ -76,8 +76,8 @@ void Config::validate() const {
     throw ConfigError(fmt::format("timer-tick: {} ns is out of range [1000, 1000000000]", timer_tick_ns));
   if (backend != "epoll" && backend != "uring")
     throw ConfigError(fmt::format("backend: unknown '{}'; valid: epoll, uring", backend));
-  if (net != "thread" && net != "worker")
-    throw ConfigError(fmt::format("net: unknown '{}'; valid: thread, worker", net));
+  if (net != "auto" && net != "thread" && net != "worker")
+    throw ConfigError(fmt::format("net: unknown '{}'; valid: auto, thread, worker", net));
   (void)resolve_pin(pin, threads);  // throws for a bad list
 }
 
@@ -110,6 +110,7 @@ nlohmann::json Config::to_json() const {
       {"idle_timeout_ns", idle_timeout_ns},
       {"header_timeout_ns", header_timeout_ns},
       {"event_interval", event_interval},
+      {"search_polls", search_polls},
       {"direct_writes", direct_writes},
       {"send_gather", send_gather},
       {"uring_sqpoll", uring_sqpoll},

@@ -67,9 +67,11 @@ struct Config {
   uint64_t timer_tick_ns = 1'000'000;
   // Network: io backend (epoll | uring) and who drives it: `thread` is
   // skynet's dedicated net thread, `worker` lets an idle worker poll the
-  // backend instead of parking. Names resolved in io/, not here.
+  // backend instead of parking; `auto` (the default) is worker, or thread
+  // under idle spin, which never parks (docs/network.md: why worker).
+  // Names resolved in io/, not here.
   std::string backend = "epoll";
-  std::string net = "thread";
+  std::string net = "auto";
 
   // --- Scheduling parts (DESIGN "Policies are compositions of parts").
   // Names only: sched/ parses and checks them (sched::validate) and picks
@@ -100,11 +102,15 @@ struct Config {
   uint64_t idle_timeout_ns = 75'000'000'000;    // services: no traffic for this long closes
   uint64_t header_timeout_ns = 60'000'000'000;  // http: request head incomplete for this long closes
   uint32_t event_interval = 61;              // --net=worker: a busy worker polls the backend every N turns
+  uint32_t search_polls = 0;                 // --net=worker: backend polls per search of an idle worker (0: none)
   std::string direct_writes = "auto";        // auto (backend's preference) | on | off
   uint32_t send_gather = 64;                 // epoll: queued frames per send (one sendmsg); 1 = one frame per send
   bool uring_sqpoll = false;                 // IORING_SETUP_SQPOLL
   uint32_t uring_buffers = 2048;             // provided-buffer ring: power of two, <= 32768
   uint32_t uring_buffer_size = 8192;         // bytes per provided buffer, 512 .. 1 MiB
+
+  // Does a worker drive the io backend (net worker, or auto outside idle spin)?
+  bool net_worker_driven() const noexcept { return net == "worker" || (net == "auto" && idle != "spin"); }
 
   // Checks the ranges of core's knobs; throws ConfigError naming the knob.
   void validate() const;

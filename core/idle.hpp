@@ -4,8 +4,10 @@
 // worker searches, parks and is woken is scheduling policy and lives in
 // sched/idle.hpp; the core only names this interface.
 // A busy worker also calls poll() every event_interval turns (core/runtime.hpp
-// poll_driver), so the backend is polled while no worker parks; poll() takes
-// the same token as a parking worker and never blocks.
+// poll_driver), so the backend is polled while no worker parks, and a
+// searching worker up to Config::search_polls times while it spins
+// (sched/idle.hpp, search_then_park); poll() takes the same token as a
+// parking worker and never blocks.
 // Threads: any worker calls try_acquire/block/release/poll (try_acquire admits
 // one at a time); interrupt() from any thread.
 #pragma once

@@ -66,7 +66,7 @@ core::SocketApi& attach_net(core::Engine& engine, const core::Config& config) {
 
 core::SocketApi& attach_net(core::Engine& engine, const core::Config& config, const NetOptions& options) {
   config.validate();
-  const bool worker_driven = config.net == "worker";
+  const bool worker_driven = config.net_worker_driven();
   NetOptions effective = options;
   effective.backend.max_slots = effective.max_sockets;
   // With worker drivers several threads take turns on the ring: no

@@ -5,8 +5,8 @@
 //
 // creates the service for config.backend ("epoll" | "uring") and config.net
 // ("thread": a dedicated net thread; "worker": no net thread, a parked
-// worker blocks in the backend instead of its futex; policy pinned refuses
-// it with a ConfigError), adds it to the
+// worker blocks in the backend instead of its futex; "auto", the default:
+// worker, or thread under idle spin; Config::net_worker_driven), adds it to the
 // engine (started after the workers, stopped before them) and attaches it
 // as the runtime's SocketApi (Context::sockets()). Call before
 // engine.start(). The network knobs come from the Config (max_connections,

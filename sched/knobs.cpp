@@ -178,8 +178,9 @@ std::vector<Knob> build_table() {
   }
   t.push_back(choice("backend", S::kNet, {"epoll", "uring"}, &Config::backend, "network backend",
                      "net workloads and the echo/http services"));
-  t.push_back(choice("net", S::kNet, {"thread", "worker"}, &Config::net,
-                     "who drives the backend: thread (skynet's net thread) or worker (an idle worker polls it)",
+  t.push_back(choice("net", S::kNet, {"auto", "thread", "worker"}, &Config::net,
+                     "who drives the backend: thread (skynet's net thread) or worker (an idle worker polls it); "
+                     "auto: worker, or thread under idle=spin",
                      "net workloads and the echo/http services"));
   t.push_back(number("timer-tick", "timer_tick_ns", S::kRuntime, K::kNanos, 1000, 1'000'000'000,
                      &Config::timer_tick_ns, "timer wheel tick in ns (a timeout fires up to one tick late)",
@@ -226,6 +227,10 @@ std::vector<Knob> build_table() {
                       "seconds a request head may stay incomplete", "the http service"));
   t.push_back(number("event-interval", "event_interval", S::kNet, K::kCount, 1, 1'000'000, &Config::event_interval,
                      "a busy worker polls the backend every N turns", "net=worker"));
+  t.push_back(number("search-polls", "search_polls", S::kNet, K::kCount, 0, 32, &Config::search_polls,
+                     "an idle worker's non-blocking backend polls while it spins (after 64 spin polls, then at "
+                     "each doubling; 0: it sees events only once it parks in the backend)",
+                     "net=worker, idle=spin-then-park"));
   t.push_back(choice("direct-writes", S::kNet, {"auto", "on", "off"}, &Config::direct_writes,
                      "a worker writes to a socket itself when its queue is empty (auto: the backend's preference)",
                      "both backends"));

@@ -49,7 +49,7 @@ Parts Parts::from(const core::Config& config) {
   p.steal = parse_steal(config.steal);
   p.home = parse_home(config.home);
   p.batch = config.batch;
-  p.idle = IdleParams{parse_idle(config.idle), config.spin, config.grace_ns};
+  p.idle = IdleParams{parse_idle(config.idle), config.spin, config.grace_ns, config.search_polls};
   return p;
 }
 

@@ -31,6 +31,7 @@ struct IdleParams {
   IdleMode mode = IdleMode::kSpinThenPark;
   uint32_t spin = core::Config::kDefaultSpin;  // polls per pass (kPark: none)
   uint32_t grace_ns = core::Config::kDefaultGraceNs;
+  uint32_t driver_polls = 0;  // --search-polls: io driver polls per search (kDriverPollFirst, doubling)
 };
 
 struct Parts {

@@ -136,6 +136,7 @@ const std::vector<Named>& backend_choices() {
 
 const std::vector<Named>& driver_choices() {
   static const std::vector<Named> list = {
+      {"auto", "worker, except under --idle=spin (it never parks): thread"},
       {"thread", "a dedicated net thread drives the backend (skynet)"},
       {"worker", "no net thread: a parked worker blocks in the backend, a busy one polls it every --event-interval turns"},
   };

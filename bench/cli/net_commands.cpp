@@ -120,7 +120,8 @@ int run_server(const char* name, const BenchFlags& flags, const NetServiceOption
     return 1;
   }
   std::printf("actorlab %s: listening on %s:%u (backend %s, net %s, policy %s, threads %d%s)\n", name,
-              options.host.c_str(), listen.port, config.backend.c_str(), config.net.c_str(), config.policy.c_str(),
+              options.host.c_str(), listen.port, config.backend.c_str(),
+              config.net_worker_driven() ? "worker" : "thread", config.policy.c_str(),
               config.threads,
               options.kind == NetServiceKind::kEcho ? fmt::format(", framing {}", to_string(options.framing)).c_str()
                                                     : "");

@@ -269,4 +269,43 @@ TEST(NetConfig, IdleSpinRejectsNetWorker) {
   }
 }
 
+// The default driver (--net=auto) is a worker, but idle spin, which never
+// parks, gets the net thread instead of a refusal: `--idle=spin` alone must
+// keep working (the compositions' single change idle=spin caught this).
+TEST(NetConfig, AutoDriverIsWorkerButThreadUnderIdleSpin) {
+  actorlab::core::Config config;
+  EXPECT_EQ(config.net, "auto");
+  EXPECT_TRUE(config.net_worker_driven());
+  config.idle = "spin";
+  EXPECT_FALSE(config.net_worker_driven());
+  auto engine = actorlab::sched::make_engine(config);
+  EXPECT_NO_THROW(actorlab::io::attach_net(*engine, config));
+  engine->start();
+  engine->stop();
+}
+
+// --search-polls: a worker with nothing to do polls the backend while it
+// spins (after 64 spin polls, then 128, 256, 512 under --spin=1000). With
+// busy polls made impossible (no turns past the first, event_interval 10^6),
+// every counted poll is a searching worker's; with 0 there are none.
+TEST(NetConfig, SearchPollsReachTheBackend) {
+  for (uint32_t polls : {0u, 32u}) {
+    actorlab::core::Config config;
+    config.threads = 1;
+    config.net = "worker";
+    config.event_interval = 1'000'000;
+    config.search_polls = polls;
+    auto engine = actorlab::sched::make_engine(config);
+    actorlab::io::attach_net(*engine, config);
+    engine->start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // searches, then parks in the backend
+    const uint64_t counted = engine->stats().get("net_worker_polls");
+    engine->stop();
+    if (polls == 0)
+      EXPECT_EQ(counted, 0u);
+    else
+      EXPECT_GE(counted, 1u) << "no searching worker polled the backend";
+  }
+}
+
 }  // namespace
