@@ -85,7 +85,9 @@ std::vector<CounterDoc> build() {
       {"net_wakeups", "times a command woke the sleeping net thread"},
       {"net_gathered_sends", "driver sends that wrote several queued frames of a socket at once (--send-gather)"},
       {"net_gathered_frames", "queued frames written by those gathered sends"},
-      {"net_worker_polls", "--net=worker: backend polls made by a busy worker every --event-interval turns"},
+      {"net_worker_polls",
+       "--net=worker: non-blocking backend polls by a busy worker (every --event-interval turns) or a searching "
+       "one (--search-polls)"},
       {"net_sockets_open", "gauge: sockets open when the snapshot was taken"},
       {"net_read_pauses", "times a socket stopped reading: its unconsumed reads reached --read-budget"},
       {"net_read_resumes", "times a paused socket resumed reading (below half the budget)"},
