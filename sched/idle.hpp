@@ -216,6 +216,14 @@ class SearchGrace {
   uint64_t since_ns_ = 0;
 };
 
+// While searching with an io driver attached (--net=worker) and
+// --search-polls > 0, the worker looks at the driver without blocking after
+// kDriverPollFirst spin polls (~1-2 us here) and then at each doubling (128,
+// 256, ...), up to --search-polls times: events that land during the spin
+// are taken then, not after the whole spin (1000 polls: tens of us) and the
+// park. Doubling bounds it to log2(spin / 64) syscalls per search.
+inline constexpr uint32_t kDriverPollFirst = 64;
+
 // The search-then-park loop of a worker that found no work, shared by every
 // placement. `searching`: the caller joined the searchers (begin_search or
 // a successful try_begin_search). take(cell, last_pass) looks everywhere
@@ -225,19 +233,11 @@ class SearchGrace {
 // pass, Go's runnext rule). maybe_nonempty() is the non-linearizable
 // queue's own "is anything in flight" check. While searching, it takes work
 // when SearchGrace allows and polls `spin` times (with an io driver attached,
-// it also polls the driver after kDriverPollFirst of them and at each doubling); then, under idle park and
-// spin-then-park, it parks after a final take() and a final look at the
-// seq_cst hint and maybe_nonempty() (invariant 5); under idle spin it makes
-// the last pass and polls again, never parking.
+// also the driver, up to --search-polls times: see kDriverPollFirst); then,
+// under idle park and spin-then-park, it parks after a final take() and a
+// final look at the seq_cst hint and maybe_nonempty() (invariant 5); under
+// idle spin it makes the last pass and polls again, never parking.
 // Returns the cell to run, or nullptr once `stopping` is set.
-// While searching with an io driver attached (--net=worker), the worker looks
-// at the driver without blocking after kDriverPollFirst spin polls (~1-2 us
-// here) and then at each doubling (128, 256, ...): a reply an actor just
-// queued leaves then, and events that land during the spin are taken, instead
-// of both waiting for the whole spin (1000 polls: tens of us) and the park.
-// Doubling keeps it to a few syscalls per idle period (log2(spin / 64)).
-inline constexpr uint32_t kDriverPollFirst = 64;
-
 template <class Cell, class Idle, class Take, class MaybeNonempty>
 Cell* search_then_park(Idle& idle, PartCounters& counters, const std::atomic<bool>& stopping,
                        const IdleParams& params, bool searching, Take&& take,
