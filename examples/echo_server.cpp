@@ -91,7 +91,7 @@ bool client_round_trip(uint16_t port, const std::string& text, int times) {
 
 int main(int argc, char** argv) {
   const bool serve = argc > 1 && std::string(argv[1]) == "serve";
-  core::Config config;  // policy steal, 2 threads, backend epoll, net thread
+  core::Config config;  // policy steal, 2 threads, backend epoll, net auto (a worker drives it)
   auto engine = actorlab::sched::make_engine(config);
   actorlab::io::attach_net(*engine, config);  // before start()
   core::Inbox inbox = engine->inbox();

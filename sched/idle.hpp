@@ -256,7 +256,7 @@ Cell* search_then_park(Idle& idle, PartCounters& counters, const std::atomic<boo
     // acquire: pairs with the release store in Runtime::stop().
     if (stopping.load(std::memory_order_acquire)) return searching ? found(nullptr) : nullptr;
     if (searching && ++polls < spin) {
-      if (polls >= kDriverPollFirst && (polls & (polls - 1)) == 0 && driver_polls < params.driver_polls) {
+      if (driver_polls < params.driver_polls && polls >= kDriverPollFirst && (polls & (polls - 1)) == 0) {
         ++driver_polls;
         idle.poll_driver();
       }

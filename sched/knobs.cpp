@@ -230,7 +230,7 @@ std::vector<Knob> build_table() {
   t.push_back(number("search-polls", "search_polls", S::kNet, K::kCount, 0, 32, &Config::search_polls,
                      "an idle worker's non-blocking backend polls while it spins (after 64 spin polls, then at "
                      "each doubling; 0: it sees events only once it parks in the backend)",
-                     "net=worker, idle=spin-then-park"));
+                     "net=worker or auto, idle=spin-then-park"));
   t.push_back(choice("direct-writes", S::kNet, {"auto", "on", "off"}, &Config::direct_writes,
                      "a worker writes to a socket itself when its queue is empty (auto: the backend's preference)",
                      "both backends"));
