@@ -1,5 +1,5 @@
-// affinity.cpp: parsing --pin and binding threads (sched_getaffinity /
-// pthread_setaffinity_np).
+// affinity.cpp: parsing --pin, binding threads (sched_getaffinity /
+// pthread_setaffinity_np) and naming them (pthread_setname_np).
 #include "core/affinity.hpp"
 
 #include <fmt/format.h>
@@ -68,6 +68,10 @@ bool pin_current_thread(int cpu) noexcept {
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
   return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+}
+
+void name_current_thread(const std::string& name) noexcept {
+  pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
 }
 
 }  // namespace actorlab::core

@@ -82,6 +82,7 @@ class Runtime final : public RuntimeBase {
       Worker* worker = w.get();
       const int cpu = cpus.empty() ? -1 : cpus[static_cast<std::size_t>(worker->index)];
       worker->thread = std::jthread([this, worker, cpu] {
+        name_current_thread("al-worker-" + std::to_string(worker->index));
         if (cpu >= 0) pin_current_thread(cpu);
         worker_main(*worker);
       });

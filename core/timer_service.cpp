@@ -8,6 +8,7 @@
 #include <ctime>
 #include <new>
 
+#include "core/affinity.hpp"
 #include "core/alloc.hpp"
 #include "core/futex.hpp"
 #include "perf/clock.hpp"
@@ -167,7 +168,10 @@ void TimerService::deliver(const TimerEntry& entry) noexcept {
 void TimerService::attach_trace(TraceSession& session) { trace_ = session.add_track("timer"); }
 
 void TimerService::start() {
-  thread_ = std::jthread([this] { run(); });
+  thread_ = std::jthread([this] {
+    name_current_thread("al-timer");
+    run();
+  });
 }
 
 void TimerService::run() noexcept {

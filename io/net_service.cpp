@@ -19,6 +19,7 @@
 #include <thread>
 #include <string>
 
+#include "core/affinity.hpp"
 #include "io/fd.hpp"
 
 namespace actorlab::io {
@@ -99,7 +100,11 @@ NetService::~NetService() {
 void NetService::start() {
   if (started_) return;
   started_ = true;
-  if (!worker_driven_) thread_ = std::jthread([this] { run(); });
+  if (!worker_driven_)
+    thread_ = std::jthread([this] {
+      core::name_current_thread("al-net");
+      run();
+    });
 }
 
 void NetService::stop() noexcept {
