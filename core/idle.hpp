@@ -17,7 +17,10 @@ namespace actorlab::core {
 class IdleDriver {
  public:
   virtual ~IdleDriver() = default;
-  // Takes the driver (false: another worker has it, or it is stopping).
+  // Takes the driver to block in it (false: another worker blocks in it,
+  // or it is stopping). Held by a poll() (a short, non-blocking round), it
+  // waits for that round to end rather than fail: a worker should sleep on
+  // its futex only while another worker waits in the backend.
   virtual bool try_acquire() noexcept = 0;
   // Holder only: waits in the backend for io events or interrupt(), handles
   // what came (events become messages: sends that may wake workers).

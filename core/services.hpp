@@ -95,7 +95,7 @@ struct SocketEvent {  // 32 bytes: fits a message inline
 
 enum class SocketStatus {
   kOk,        // accepted: written directly or queued for the net thread
-  kDead,      // unknown, stale, closed or broken (a write failed) socket id: counted, nothing sent
+  kDead,      // unknown, stale, closed or broken socket id, or the service stopping: counted, nothing sent
   kNoMemory,  // the socket's send limit or the service's send budget is reached: nothing queued
 };
 

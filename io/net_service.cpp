@@ -115,7 +115,7 @@ void NetService::stop() noexcept {
   if (worker_driven_) {
     // Take the driver token for good (try_acquire refuses workers from now
     // on), interrupting a worker blocked in the backend, then close all here.
-    while (driver_busy_.exchange(true, std::memory_order_acquire)) {
+    while (!take_driver(kDriverBlocking)) {
       backend_->wake();
       std::this_thread::sleep_for(std::chrono::microseconds(50));
     }
@@ -131,10 +131,26 @@ namespace {
 thread_local const NetService* tl_driving = nullptr;
 }  // namespace
 
+bool NetService::take_driver(uint8_t as) noexcept {
+  uint8_t expected = kDriverFree;
+  return driver_state_.load(std::memory_order_relaxed) == kDriverFree &&
+         driver_state_.compare_exchange_strong(expected, as, std::memory_order_acquire,  // pairs with release()
+                                               std::memory_order_relaxed);
+}
+
+// A parking worker. While another worker blocks in the backend, false: this
+// one sleeps on its futex, and the blocked one drives. While a busy worker's
+// poll() holds the token, wait for that round to end and take it: sleeping
+// on the futex instead would leave no worker waiting in the backend once the
+// poller goes back to its actors, and a long turn there (an actor that waits
+// for a socket to drain, say) would then starve every socket.
 bool NetService::try_acquire() noexcept {
-  if (stopping_.load(std::memory_order_acquire)) return false;  // pairs with the exchange in stop()
-  return !driver_busy_.load(std::memory_order_relaxed) &&
-         !driver_busy_.exchange(true, std::memory_order_acquire);  // pairs with release()
+  for (uint32_t round = 1;; ++round) {
+    if (stopping_.load(std::memory_order_acquire)) return false;  // pairs with the exchange in stop()
+    if (take_driver(kDriverBlocking)) return true;
+    if (driver_state_.load(std::memory_order_relaxed) == kDriverBlocking) return false;
+    if (round % 64 == 0) std::this_thread::yield(); else core::cpu_relax();  // the poller may share our CPU
+  }
 }
 
 void NetService::block() noexcept {
@@ -156,12 +172,12 @@ void NetService::block() noexcept {
   tl_driving = nullptr;
 }
 
-void NetService::release() noexcept { driver_busy_.store(false, std::memory_order_release); }
+void NetService::release() noexcept { driver_state_.store(kDriverFree, std::memory_order_release); }
 
 // A busy worker's round: what is ready now, never blocking. A worker that
 // finds the token taken returns at once (the holder is polling anyway).
 bool NetService::poll() noexcept {
-  if (!try_acquire()) return false;
+  if (stopping_.load(std::memory_order_acquire) || !take_driver(kDriverPolling)) return false;
   tl_driving = this;
   drive_commands();
   backend_->poll(0, *this);
@@ -368,6 +384,13 @@ void NetService::start(SocketId socket, core::ActorId owner) noexcept {
 // Limits (net_service.hpp "Limits"): the send limit is checked first, for
 // every path; the send budget wherever bytes are queued.
 SocketStatus NetService::send(SocketId socket, std::span<const std::byte> bytes) noexcept {
+  // acquire: pairs with the release store in stop(). Once stop() began
+  // nothing more is written (drive_close_all drops every queue), so an actor
+  // that retries a refused send until there is room does not retry forever.
+  if (!accepting_.load(std::memory_order_acquire)) {
+    dead_sends_.add();
+    return SocketStatus::kDead;
+  }
   SocketSlot* slot = table_.find(socket);
   if (slot == nullptr) {
     stale_ids_.add();

@@ -43,9 +43,12 @@
 // core::IdleDriver, and a parked worker holding the driver token runs one
 // round (commands, then a blocking poll) in block(), and a busy worker runs
 // a non-blocking round (commands, then a zero-timeout poll) in poll() every
-// Config::event_interval turns, under the same token. The token (an atomic
-// exchange, acquire; release in release()) orders one driver's plain
-// writes before the next driver's reads.
+// Config::event_interval turns, under the same token. The token (a
+// compare-exchange, acquire; release in release()) orders one driver's plain
+// writes before the next driver's reads. A parking worker that finds it
+// held by a poll() waits for that round and then blocks in the backend
+// itself (try_acquire): a worker sleeps on its futex only while another
+// waits in the backend.
 // --trace: the net thread records its batches (poll_backend) on a "net" track.
 // Threads: SocketApi methods from any thread; BackendSink callbacks and
 // everything named drive_* on the driver only (the net thread, or the
@@ -183,10 +186,15 @@ class NetService final : public core::Service,
   std::jthread thread_;
   bool started_ = false;
   const bool worker_driven_;
-  // --net=worker: the driver token (true while a worker drives). exchange
-  // acquire in try_acquire(), store release in release(): pairs hand the
-  // driver's plain state from one worker to the next.
-  alignas(core::kCacheLine) std::atomic<bool> driver_busy_{false};
+  // --net=worker: the driver token and what its holder does: kDriverFree,
+  // kDriverBlocking (a parked worker in block(), or stop() for good) or
+  // kDriverPolling (a busy or searching worker's poll(): one non-blocking
+  // round). compare_exchange acquire in take_driver(), store release in
+  // release(): pairs hand the driver's plain state from one holder to the
+  // next. try_acquire() waits out a poll() instead of failing (see there).
+  static constexpr uint8_t kDriverFree = 0, kDriverBlocking = 1, kDriverPolling = 2;
+  bool take_driver(uint8_t as) noexcept;
+  alignas(core::kCacheLine) std::atomic<uint8_t> driver_state_{kDriverFree};
   // Bytes queued for writing on all sockets (chunks in queues and in kSend
   // commands): raised by the sender that queues, lowered by the driver when
   // a chunk is written or dropped. relaxed: a budget, not a synchronizer.

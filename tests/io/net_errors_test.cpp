@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "io/net_service.hpp"
 #include "tests/io/net_support.hpp"
 
 namespace {
@@ -306,6 +307,42 @@ TEST(NetConfig, SearchPollsReachTheBackend) {
     else
       EXPECT_GE(counted, 1u) << "no searching worker polled the backend";
   }
+}
+
+// The driver token: a parking worker that finds it held by a busy worker's
+// poll() waits for that round and takes it, instead of sleeping on its
+// futex. Caught: try_acquire() failed during any poll(), so the parker
+// slept with nobody in the backend, and once the poller went back to a
+// long turn (an actor retrying a refused send) no socket moved. Here one
+// thread polls without pause and another takes the token as a parker
+// would: it must never be refused, while the first thread's polls still
+// get their turns. The engine is not started: these two are its workers.
+TEST(NetDriver, ParkerWaitsOutABusyPoll) {
+  actorlab::core::Config config;
+  config.net = "worker";
+  auto engine = actorlab::sched::make_engine(config);
+  auto& driver = dynamic_cast<actorlab::io::NetService&>(actorlab::io::attach_net(*engine, config));
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> polled{0};
+  std::thread poller([&] {
+    while (!done.load())
+      if (driver.poll()) polled.fetch_add(1);
+  });
+  uint64_t taken = 0, refused = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  while (std::chrono::steady_clock::now() < until) {
+    if (driver.try_acquire()) {
+      ++taken;
+      driver.release();
+    } else {
+      ++refused;
+    }
+  }
+  done.store(true);
+  poller.join();
+  EXPECT_EQ(refused, 0u) << "a parker was refused while only a poll() held the driver (" << taken << " taken)";
+  EXPECT_GT(taken, 0u);
+  EXPECT_GT(polled.load(), 0u);
 }
 
 }  // namespace

@@ -26,7 +26,8 @@ using namespace std::chrono_literals;
 
 class NetHostile : public ::testing::TestWithParam<std::string> {};
 
-constexpr uint32_t kPoke = core::kFirstUserType + 1;  // "consume what you hold"
+constexpr uint32_t kPoke = core::kFirstUserType + 1;   // "consume what you hold"
+constexpr uint32_t kRetry = core::kFirstUserType + 2;  // "send the refused echoes again"
 
 // A byte of a checkable stream: position i holds pattern(i).
 std::byte pattern(std::size_t i) { return static_cast<std::byte>((i * 7 + i / 251) & 0xff); }
@@ -48,7 +49,10 @@ struct Recorded {
 
 // Echo server that records every accepted id. With `hold`, data messages
 // are kept (not consumed: their read credit stays charged) until a kPoke
-// arrives, then echoed in order; later data is echoed at once.
+// arrives, then echoed in order; later data is echoed at once. An echo the
+// send budget refuses waits, in order, for a kRetry the actor sends itself:
+// it never waits inside a turn, where it would keep a worker that may have
+// to drive the sockets (--net=worker) from draining the budget.
 class RecordingEcho : public core::Actor {
  public:
   RecordingEcho(Recorded& state, bool hold) : state_(state), hold_(hold) {}
@@ -59,13 +63,24 @@ class RecordingEcho : public core::Actor {
     core::SocketApi& net = *ctx.sockets();
     if (msg.type == kPoke) {
       hold_ = false;
-      for (core::Message& m : held_) echo(net, m);
-      held_.clear();  // frees the payloads: the credit goes back
+      for (core::Message& m : held_) unsent_.push_back(std::move(m));
+      held_.clear();
+      flush(ctx, net);  // frees the payloads it sends: the credit goes back
+      return;
+    }
+    if (msg.type == kRetry) {
+      retry_posted_ = false;
+      flush(ctx, net);
       return;
     }
     if (msg.type == core::kTypeSocketData) {
       state_.bytes.fetch_add(msg.size());
-      if (hold_) held_.push_back(std::move(msg)); else echo(net, msg);
+      if (hold_) {
+        held_.push_back(std::move(msg));
+      } else {
+        unsent_.push_back(std::move(msg));
+        flush(ctx, net);
+      }
       return;
     }
     if (msg.type != core::kTypeSocketEvent) return;
@@ -85,14 +100,24 @@ class RecordingEcho : public core::Actor {
   }
 
  private:
-  void echo(core::SocketApi& net, const core::Message& m) {
-    const auto socket = core::SocketId::from_value(m.session);
-    while (net.send(socket, m.bytes()) == core::SocketStatus::kNoMemory) std::this_thread::sleep_for(100us);
+  // Echoes what waits, in order, until the budget refuses one.
+  void flush(core::Context& ctx, core::SocketApi& net) {
+    while (!unsent_.empty()) {
+      const core::Message& m = unsent_.front();
+      if (net.send(core::SocketId::from_value(m.session), m.bytes()) == core::SocketStatus::kNoMemory) {
+        if (!retry_posted_) retry_posted_ = ctx.send(ctx.self(), core::Message(kRetry, 0, nullptr, 0)) ==
+                                            core::SendStatus::kOk;
+        return;
+      }
+      unsent_.pop_front();
+    }
   }
   Recorded& state_;
   bool hold_;
+  bool retry_posted_ = false;
   core::SocketId listener_;
   std::deque<core::Message> held_;
+  std::deque<core::Message> unsent_;  // refused echoes, oldest first
 };
 
 struct Server {
