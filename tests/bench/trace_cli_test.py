@@ -91,10 +91,16 @@ def main():
             workers = [n for (p, _), n in names.items() if p == pid and n.startswith("worker")]
             if sorted(workers) != ["worker 0", "worker 1"]:
                 fail(f"{label}: worker tracks {workers}")
-            if "turn" not in kinds[pid] or "park" not in kinds[pid]:
-                fail(f"{label}: no turns or parks: {kinds[pid]}")
+            if "turn" not in kinds[pid]:
+                fail(f"{label}: no turns: {kinds[pid]}")
             if "steal" in label and "lifo hit" not in kinds[pid]:
                 fail(f"{label}: steal preset without a LIFO hit: {kinds[pid]}")
+        # Parks across the runs, not in each: a run of 5,000 hops takes about a
+        # millisecond, and its idle worker may find every hop within its spin
+        # (seen once in CI-like runs: ring under skynet with no park at all).
+        for policy in ("skynet", "steal"):
+            if not any("park" in kinds[pid] for pid, label in procs.items() if f"policy:{policy}" in label):
+                fail(f"no run under {policy} recorded a park: {dict(kinds)}")
         turns = [e for evs in tracks.values() for e in evs if e.get("cat") == "turn"]
         if not all("actor" in e["args"] and e["args"]["messages"] >= 0 for e in turns):
             fail("a turn without its actor and messages")
