@@ -185,7 +185,10 @@ class Spinner final : public core::Actor {
 // polls every event_interval turns: ~12 ms here).
 TEST_P(HostileServices, EchoRoundTripsStayBoundedWithEveryWorkerBusy) {
   START_OR_SKIP(NetServiceKind::kEcho, {});
-  std::atomic<bool> stop{false};
+  // Static: a spinner's queued turn may still read it after this body
+  // returns, until TearDown stops the engine (TSan saw the stack slot reused).
+  static std::atomic<bool> stop;
+  stop.store(false);
   for (int i = 0; i < 4; ++i) ASSERT_TRUE(engine_->spawn(std::make_unique<Spinner>(stop, kMs / 5)).valid());
   std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the spinners occupy the workers
   io::UniqueFd fd = connect_client(port_);
