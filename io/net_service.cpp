@@ -174,8 +174,8 @@ void NetService::block() noexcept {
 
 void NetService::release() noexcept { driver_state_.store(kDriverFree, std::memory_order_release); }
 
-// A busy worker's round: what is ready now, never blocking. A worker that
-// finds the token taken returns at once (the holder is polling anyway).
+// A busy (or searching) worker's round: what is ready now, never blocking.
+// A worker that finds the token taken returns at once (its holder drives).
 bool NetService::poll() noexcept {
   if (stopping_.load(std::memory_order_acquire) || !take_driver(kDriverPolling)) return false;
   tl_driving = this;
