@@ -23,10 +23,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 
 namespace {
 
@@ -57,21 +57,16 @@ for t in /proc/$pid/task/*; do
 done
 )sh";
 
-void write_decimal(char* out, long v) {
-  char digits[24];
-  int n = 0;
-  do digits[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) > 0);
-  while (n > 0) *out++ = digits[--n];
-  *out = '\0';
-}
+// std::to_chars allocates nothing and takes no lock: safe in the handler.
+void write_decimal(char* out, std::size_t size, long v) { *std::to_chars(out, out + size - 1, v).ptr = '\0'; }
 
 extern "C" void on_hang_signal(int sig) {
   char pid[24];
-  write_decimal(pid, ::getpid());
+  write_decimal(pid, sizeof pid, ::getpid());
   char why[96] = "killed by SIGTERM (a meson timeout?)";
   if (sig == SIGALRM) {
     char secs[24];
-    write_decimal(secs, static_cast<long>(limit_s));
+    write_decimal(secs, sizeof secs, static_cast<long>(limit_s));
     std::strcpy(why, "still running after ");
     std::strcat(why, secs);
     std::strcat(why, " s (ACTORLAB_TEST_HANG_S)");

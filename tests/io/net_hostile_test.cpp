@@ -47,12 +47,12 @@ struct Recorded {
   }
 };
 
-// Echo server that records every accepted id. With `hold`, data messages
-// are kept (not consumed: their read credit stays charged) until a kPoke
-// arrives, then echoed in order; later data is echoed at once. An echo the
-// send budget refuses waits, in order, for a kRetry the actor sends itself:
-// it never waits inside a turn, where it would keep a worker that may have
-// to drive the sockets (--net=worker) from draining the budget.
+// Echo server that records every accepted id. Data waits in unsent_, in
+// order: with `hold` until a kPoke arrives (not consumed: its read credit
+// stays charged), and an echo the send budget refuses until a kRetry the
+// actor sends itself. It never waits inside a turn, where it would keep a
+// worker that may have to drive the sockets (--net=worker) from draining the
+// budget.
 class RecordingEcho : public core::Actor {
  public:
   RecordingEcho(Recorded& state, bool hold) : state_(state), hold_(hold) {}
@@ -63,8 +63,6 @@ class RecordingEcho : public core::Actor {
     core::SocketApi& net = *ctx.sockets();
     if (msg.type == kPoke) {
       hold_ = false;
-      for (core::Message& m : held_) unsent_.push_back(std::move(m));
-      held_.clear();
       flush(ctx, net);  // frees the payloads it sends: the credit goes back
       return;
     }
@@ -75,12 +73,8 @@ class RecordingEcho : public core::Actor {
     }
     if (msg.type == core::kTypeSocketData) {
       state_.bytes.fetch_add(msg.size());
-      if (hold_) {
-        held_.push_back(std::move(msg));
-      } else {
-        unsent_.push_back(std::move(msg));
-        flush(ctx, net);
-      }
+      unsent_.push_back(std::move(msg));
+      if (!hold_) flush(ctx, net);
       return;
     }
     if (msg.type != core::kTypeSocketEvent) return;
@@ -116,8 +110,7 @@ class RecordingEcho : public core::Actor {
   bool hold_;
   bool retry_posted_ = false;
   core::SocketId listener_;
-  std::deque<core::Message> held_;
-  std::deque<core::Message> unsent_;  // refused echoes, oldest first
+  std::deque<core::Message> unsent_;  // held or refused echoes, oldest first
 };
 
 struct Server {
