@@ -12,10 +12,12 @@
 // times. Slots are never retired for good (that refused every spawn after
 // capacity x 2047 of them: ~5 days for a server spawning an actor per
 // connection at 10 k/s); instead three rules keep that moment far away:
-//  1. Free indices go through a FIFO (moodycamel: FIFO per producer), so a
-//     slot freed now is reused after the slots freed before it: with F free
-//     slots a slot comes back about once every F spawns, and an id about
-//     once every 2047 x F spawns.
+//  1. Free indices go through FIFOs, so a slot freed now is reused after the
+//     slots freed before it: a worker's own ring first (LocalFree, below),
+//     then the shared queue (moodycamel: FIFO per producer); with F free
+//     slots a slot comes back about once every F spawns (at least once
+//     every ring's length on one worker), and an id about once every
+//     2047 x F spawns.
 //  2. A slot whose generation wraps (2047 -> 1) is quarantined: it is not
 //     handed out again before kQuarantine = capacity / 2 further spawns
 //     (the clock spawn_clock_ counts successful allocations), while other
@@ -30,9 +32,23 @@
 // default capacity 2^21: over a million), unless an override was counted.
 // Tested in tests/core/invariant_1_stale_ids.cpp (no id repeats within the bound,
 // spawns keep succeeding past capacity x 2047).
-// Threads: any thread allocates, looks up and releases. The quarantine is a
-// spinlocked deque: it is touched once per 2047 releases of a slot, and by
-// allocate only when its head is due (one relaxed load otherwise).
+// Per-worker free rings (LocalFree): a worker's release puts the index in
+// its own ring of up to local_cap_ indices, and its allocate takes the
+// oldest from there first, so a spawn after an exit on the same worker
+// reuses a cell still in that worker's cache and touches no shared line
+// (the shared queue's dequeue and the next_fresh_ RMW cost skynet-1M about
+// a tenth of its samples). A full ring hands its older half to the shared
+// queue in one bulk enqueue. Each ring has a spinlock that its worker takes
+// uncontended; another thread takes it only when a spawn finds nothing
+// else (no shared free slot, no fresh index, nothing quarantined): it then
+// takes a slot from another worker's ring, so a cached slot never makes a
+// spawn fail. Workers also count the quarantine clock in batches of
+// clock_batch_ (at most quarantine / 1024, so the clock lags the true
+// count by far less than the quarantine: a slot is only held longer).
+// Threads: any thread allocates, looks up and releases (worker: its index,
+// or -1 off the workers). The quarantine is a spinlocked deque: it is
+// touched once per 2047 releases of a slot, and by allocate only when its
+// head is due (one relaxed load otherwise).
 #pragma once
 
 #include <concurrentqueue/concurrentqueue.h>
@@ -59,13 +75,23 @@ class Registry {
   static constexpr uint32_t kChunkBits = 12;
   static constexpr uint32_t kChunkSize = 1u << kChunkBits;
 
-  explicit Registry(uint32_t capacity) : capacity_(capacity) {
+  static constexpr uint32_t kLocalFreeMax = 64;  // a worker's free ring, at most
+
+  // `workers`: the worker indices that call allocate and release with their
+  // own index (each gets a free ring); other callers pass -1.
+  explicit Registry(uint32_t capacity, int workers = 0) : capacity_(capacity) {
     if (capacity == 0 || capacity > ActorId::kMaxIndex + 1)
       throw std::invalid_argument("registry capacity must be 1.." +
                                   std::to_string(ActorId::kMaxIndex + 1));
     chunk_count_ = (capacity + kChunkSize - 1) / kChunkSize;
     chunks_ = std::make_unique<std::atomic<Cell*>[]>(chunk_count_);
     quarantine_ = std::max<uint64_t>(1, capacity / 2);
+    clock_batch_ = static_cast<uint32_t>(std::clamp<uint64_t>(quarantine_ / 1024, 1, 64));
+    local_count_ = workers > 0 ? static_cast<uint32_t>(workers) : 0;
+    // A small registry keeps most slots shared: rings hold a quarter at most.
+    local_cap_ = local_count_ == 0 ? 0 : std::min<uint32_t>(kLocalFreeMax, capacity / (4 * local_count_));
+    if (local_cap_ < 2) local_count_ = local_cap_ = 0;  // too small to split: shared queue only
+    if (local_count_ != 0) locals_ = std::make_unique<LocalFree[]>(local_count_);
   }
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
@@ -104,33 +130,41 @@ class Registry {
   // Takes a free slot: a released one first, else a fresh index. cell is
   // nullptr when the registry is full. Allocates a chunk at most once per
   // kChunkSize fresh slots.
-  Slot allocate() noexcept {
+  // `worker`: the caller's worker index, or -1 (see the constructor).
+  Slot allocate(int worker = -1) noexcept {
     uint32_t index;
+    LocalFree* own = local_of(worker);
     // A quarantined slot that is due goes first (rule 2 ended for it).
     if (spawn_clock_.load(std::memory_order_relaxed) >= held_due_.load(std::memory_order_relaxed) &&
         take_held(/*early=*/false, index))
-      return counted({cell_at(index), index});
-    if (free_.try_dequeue(index)) return counted({cell_at(index), index});
-    index = next_fresh_.fetch_add(1, std::memory_order_relaxed);
-    if (index >= capacity_) {
-      next_fresh_.store(capacity_, std::memory_order_relaxed);  // keep it from wrapping
-      // A released index may be in flight in the queue: look once more.
-      if (free_.try_dequeue(index)) return counted({cell_at(index), index});
-      if (take_held(/*early=*/true, index)) {  // rule 3: never refuse for a slot's age
-        overrides_.add();
-        return counted({cell_at(index), index});
+      return counted({cell_at(index), index}, own);
+    if ((own != nullptr && own->take(index)) || free_.try_dequeue(index)) return counted({cell_at(index), index}, own);
+    if (next_fresh_.load(std::memory_order_relaxed) < capacity_) {
+      index = next_fresh_.fetch_add(1, std::memory_order_relaxed);
+      if (index < capacity_) {
+        Cell* chunk = ensure_chunk(index >> kChunkBits);
+        if (chunk == nullptr) return {};
+        return counted({&chunk[index & (kChunkSize - 1)], index}, own);
       }
-      return {};
+      next_fresh_.store(capacity_, std::memory_order_relaxed);  // keep it from wrapping
     }
-    Cell* chunk = ensure_chunk(index >> kChunkBits);
-    if (chunk == nullptr) return {};
-    return counted({&chunk[index & (kChunkSize - 1)], index});
+    // A released index may be in flight in the queue: look once more; then
+    // in the other workers' rings.
+    if (free_.try_dequeue(index)) return counted({cell_at(index), index}, own);
+    for (uint32_t i = 0; i < local_count_; ++i)
+      if (&locals_[i] != own && locals_[i].take(index)) return counted({cell_at(index), index}, own);
+    if (take_held(/*early=*/true, index)) {  // rule 3: never refuse for a slot's age
+      overrides_.add();
+      return counted({cell_at(index), index}, own);
+    }
+    return {};
   }
 
   // The actor in `index` has been retired by its worker. Bumps the slot's
   // generation and makes it reusable; a generation that wraps sends the slot
   // to the quarantine instead of the free list.
-  void release(uint32_t index) noexcept {
+  // `worker`: the caller's worker index, or -1.
+  void release(uint32_t index, int worker = -1) noexcept {
     Cell* cell = cell_at(index);
     if (cell->generation_ >= ActorId::kMaxGeneration) {
       cell->generation_ = 1;  // 0 is never handed out (kNoActor)
@@ -139,8 +173,11 @@ class Registry {
       return;
     }
     ++cell->generation_;
-    // moodycamel's enqueue is a release; try_dequeue an acquire.
-    if (!free_.enqueue(index)) lost_slots_.add();  // out of memory: lose the slot, not the runtime
+    if (LocalFree* own = local_of(worker)) {
+      own->put(index, local_cap_, *this);
+      return;
+    }
+    share(&index, 1);
   }
 
   uint32_t capacity() const noexcept { return capacity_; }
@@ -158,8 +195,65 @@ class Registry {
   uint64_t quarantine_spawns() const noexcept { return quarantine_; }
 
  private:
-  Slot counted(Slot slot) noexcept {
-    spawn_clock_.fetch_add(1, std::memory_order_relaxed);  // a clock only: orders nothing
+  // A worker's free ring (FIFO) and its share of the quarantine clock.
+  // lock: taken by its worker on every use (uncontended), by another thread
+  // only in allocate's last resort; acquire/release (core/spinlock.hpp)
+  // order a slot's generation_ write in release before its read after take.
+  struct alignas(kCacheLine) LocalFree {
+    Spinlock lock;
+    uint32_t head = 0;   // oldest entry
+    uint32_t count = 0;
+    uint32_t clock_pending = 0;  // this worker's allocations not yet in spawn_clock_ (owner only)
+    uint32_t slots[kLocalFreeMax];
+
+    bool take(uint32_t& index) noexcept {
+      lock.lock();
+      const bool ok = count != 0;
+      if (ok) {
+        index = slots[head];
+        head = (head + 1) % kLocalFreeMax;
+        --count;
+      }
+      lock.unlock();
+      return ok;
+    }
+    // Appends index; a full ring (cap) first hands its older half to the
+    // shared queue.
+    void put(uint32_t index, uint32_t cap, Registry& registry) noexcept {
+      uint32_t spill[kLocalFreeMax];
+      uint32_t spilled = 0;
+      lock.lock();
+      if (count >= cap) {
+        for (spilled = 0; spilled < cap / 2; ++spilled) {
+          spill[spilled] = slots[head];
+          head = (head + 1) % kLocalFreeMax;
+        }
+        count -= spilled;
+      }
+      slots[(head + count) % kLocalFreeMax] = index;
+      ++count;
+      lock.unlock();
+      if (spilled != 0) registry.share(spill, spilled);
+    }
+  };
+
+  LocalFree* local_of(int worker) noexcept {
+    return worker >= 0 && static_cast<uint32_t>(worker) < local_count_ ? &locals_[worker] : nullptr;
+  }
+
+  // Into the shared queue. moodycamel's enqueue is a release; try_dequeue an acquire.
+  void share(const uint32_t* indices, uint32_t n) noexcept {
+    if (!free_.enqueue_bulk(indices, n)) lost_slots_.add(n);  // out of memory: lose the slots, not the runtime
+  }
+
+  Slot counted(Slot slot, LocalFree* own) noexcept {
+    // A clock only: orders nothing. A worker adds its allocations in batches.
+    if (own == nullptr) {
+      spawn_clock_.fetch_add(1, std::memory_order_relaxed);
+    } else if (++own->clock_pending >= clock_batch_) {
+      spawn_clock_.fetch_add(own->clock_pending, std::memory_order_relaxed);
+      own->clock_pending = 0;
+    }
     return slot;
   }
 
@@ -221,6 +315,10 @@ class Registry {
   };
   static constexpr uint64_t kNever = UINT64_MAX;
   uint64_t quarantine_ = 1;  // set in the constructor: capacity / 2
+  uint32_t clock_batch_ = 1;  // a worker's allocations per spawn_clock_ add
+  uint32_t local_count_ = 0;  // workers with a free ring
+  uint32_t local_cap_ = 0;    // indices a ring holds before it spills half
+  std::unique_ptr<LocalFree[]> locals_;
   alignas(kCacheLine) Spinlock held_lock_;
   std::atomic<uint64_t> held_due_{kNever};  // held_.front().due, or kNever; written under held_lock_
   std::deque<Held> held_;

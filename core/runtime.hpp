@@ -65,7 +65,7 @@ class Runtime final : public RuntimeBase {
   static_assert(sizeof(Cell) <= 2 * kCacheLine, "cell fields must fit the mailbox's tail padding");
 
   explicit Runtime(const Config& config)
-      : config_(config), registry_(config.max_actors), policy_(config) {
+      : config_(config), registry_(config.max_actors, config.threads), policy_(config) {
     config_.validate();
     workers_.reserve(static_cast<std::size_t>(config_.threads));
     for (int i = 0; i < config_.threads; ++i) {
@@ -323,7 +323,7 @@ class Runtime final : public RuntimeBase {
     cell->owner_id_.store(0, std::memory_order_release);
     delete actor;
     w.counters.exits.add();
-    registry_.release(index);
+    registry_.release(index, w.index);
   }
 
   // limited: an actor's send, refused with kFull at --mailbox-limit.
@@ -356,7 +356,7 @@ class Runtime final : public RuntimeBase {
   }
 
   ActorId spawn_now(std::unique_ptr<Actor> actor, ActorId parent, Worker* w, int placement) noexcept {
-    auto slot = registry_.allocate();
+    auto slot = registry_.allocate(w ? w->index : -1);
     if (slot.cell == nullptr) {
       if (w) w->counters.spawn_failures.add(); else external_spawn_failures_.add();
       return kNoActor;
@@ -391,7 +391,7 @@ class Runtime final : public RuntimeBase {
       actors.reserve(n);
       won.assign(n, 0);
       for (std::size_t i = 0; i < n && ok; ++i) {
-        slots.push_back(registry_.allocate());
+        slots.push_back(registry_.allocate(w ? w->index : -1));
         ok = slots.back().cell != nullptr;
         if (ok) ids[i] = ActorId::make(slots.back().index, slots.back().cell->generation_);
       }
@@ -404,7 +404,7 @@ class Runtime final : public RuntimeBase {
     }
     if (!ok) {
       for (const auto& slot : slots)
-        if (slot.cell != nullptr) registry_.release(slot.index);  // never published: only the generation moves
+        if (slot.cell != nullptr) registry_.release(slot.index, w ? w->index : -1);  // never published: only the generation moves
       for (auto& id : ids) id = kNoActor;
       if (w) w->counters.spawn_failures.add(); else external_spawn_failures_.add();
       return false;
