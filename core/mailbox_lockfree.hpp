@@ -11,6 +11,11 @@
 // Threads: any thread pushes; the single running worker pops.
 // Producers never block or loop. The consumer pops with one acquire load and
 // no read-modify-write; only try_set_idle() uses a CAS (once per turn).
+// The length (size_hint) costs each push a second locked add on the
+// producers' line; a runtime whose batch rule never asks for it turns the
+// count off per cell (count_pushes(false) at spawn): one RMW per message
+// instead of two (flood, big, fanout: results/amd-epyc-2cpu/README.md,
+// "One RMW per push").
 #pragma once
 
 #include <atomic>
@@ -59,7 +64,7 @@ class LockfreeMailbox {
     // Counted before linking (a size hint may run one ahead, never behind for
     // long), so the exchange-to-link window below stays a few instructions:
     // a consumer that sees the exchange but not the link spins through it.
-    pushed_.fetch_add(1, std::memory_order_relaxed);
+    if (counting_.load(std::memory_order_relaxed)) pushed_.fetch_add(1, std::memory_order_relaxed);
     QueueLink* prev = head_.exchange(node, std::memory_order_acq_rel);
     // release: pairs with the acquire load of next in pop(); publishes msg.
     untag(prev)->next.store(node, std::memory_order_release);
@@ -94,10 +99,17 @@ class LockfreeMailbox {
                                          std::memory_order_relaxed);
   }
 
-  // Consumer only: messages queued (may lag a push in flight by one).
+  // Consumer only: messages queued (may lag a push in flight by one). Only
+  // while pushes are counted (the default): else a meaningless number.
   std::size_t size_hint() const noexcept {
     return static_cast<std::size_t>(pushed_.load(std::memory_order_relaxed) - popped_);
   }
+
+  // Whether push() counts for size_hint(). Set before the mailbox's id is
+  // published (spawn stores it before owner_id_'s release). Relaxed: a stale
+  // sender of an earlier actor in the same cell may read it at any time, and
+  // a runtime only ever stores one value, so what it reads is that value.
+  void count_pushes(bool on) noexcept { counting_.store(on, std::memory_order_relaxed); }
 
  private:
   static QueueLink* tag_idle(QueueLink* p) noexcept {
@@ -118,6 +130,7 @@ class LockfreeMailbox {
   // Producer line: written by every push.
   alignas(kCacheLine) std::atomic<QueueLink*> head_;
   std::atomic<uint64_t> pushed_{0};
+  std::atomic<bool> counting_{true};  // count_pushes()
 
  public:
   // The owning cell's current ActorId, read by senders: it sits on the line

@@ -23,6 +23,8 @@
 //   batch(w, c)        messages c may run this turn (>= 1); reads c's queue
 //                      length (size_hint) only if it needs it: that read touches
 //                      the producers' cache line.
+//   batch_reads_length() whether batch() ever reads a length (if not, the
+//                      runtime tells mailboxes not to count pushes).
 //   stop()             wake every parked worker (stopping is already set).
 //   add_stats(s)       adds the parts' counters to s (any thread).
 // Optional: on_spawn(c, slot, w, hint) (before the start message is pushed:
@@ -50,6 +52,7 @@ concept SchedulerPolicy =
       { p.next(w, stopping) } noexcept -> std::same_as<Cell*>;
       { p.after_turn(w, c) } noexcept -> std::same_as<Cell*>;
       { p.batch(w, *c) } noexcept -> std::convertible_to<std::size_t>;
+      { cp.batch_reads_length() } noexcept -> std::same_as<bool>;
       { p.stop() } noexcept;
       { cp.add_stats(stats) };
     };

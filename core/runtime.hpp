@@ -349,6 +349,12 @@ class Runtime final : public RuntimeBase {
     return SendStatus::kOk;
   }
 
+  // A kind that can skip its push count (lockfree) skips it when the batch
+  // rule never reads a length. Before owner_id_'s release (spawn).
+  void count_pushes(Cell& cell) noexcept {
+    if constexpr (requires { cell.count_pushes(true); }) cell.count_pushes(batch_reads_length_);
+  }
+
   // A start message (spawn): counted like any push, never refused.
   bool push_start(Cell* cell, Message&& start) noexcept {
     if (limit_ != 0) cell->queued_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a hint
@@ -363,6 +369,7 @@ class Runtime final : public RuntimeBase {
     }
     Cell* cell = slot.cell;
     const ActorId id = ActorId::make(slot.index, cell->generation_);
+    count_pushes(*cell);
     actor->parent_ = parent;
     cell->actor_ = actor.release();
     if constexpr (requires { policy_.on_spawn(*cell, slot.index, &w->state, placement); })
@@ -411,6 +418,7 @@ class Runtime final : public RuntimeBase {
     }
     for (std::size_t i = 0; i < n; ++i) {
       Cell* cell = slots[i].cell;
+      count_pushes(*cell);
       actors[i]->parent_ = parent;
       cell->actor_ = actors[i].release();
       if constexpr (requires { policy_.on_spawn(*cell, slots[i].index, &w->state, -1); })
@@ -478,6 +486,7 @@ class Runtime final : public RuntimeBase {
   uint32_t limit_ = config_.mailbox_limit;  // --mailbox-limit, 0: off; read-only after construction
   Registry<Cell> registry_;
   Policy policy_;
+  const bool batch_reads_length_ = policy_.batch_reads_length();  // read-only after construction
   InboxTable<MB> inboxes_;
   IdleDriver* driver_ = nullptr;  // --net=worker: set before start(), then read-only
   std::vector<std::unique_ptr<Worker>> workers_;

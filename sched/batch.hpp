@@ -24,6 +24,21 @@ inline int skynet_weight(int worker_index) noexcept {
   return kSkynetWeights[static_cast<std::size_t>(worker_index) % kSkynetWeights.size()];
 }
 
+// Whether batch_for ever reads a queue length with this knob on `threads`
+// workers: `all` does; `weights` only when some worker's weight is >= 0
+// (worker 4 and up); a fixed N never. The runtime then lets mailboxes skip
+// counting pushes (core/mailbox_lockfree.hpp).
+inline bool batch_reads_length(const core::BatchKnob& knob, int threads) noexcept {
+  switch (knob.kind) {
+    case core::BatchKnob::Kind::kFixed: return false;
+    case core::BatchKnob::Kind::kAll: return true;
+    case core::BatchKnob::Kind::kWeights: break;
+  }
+  for (int i = 0; i < threads && i < static_cast<int>(kSkynetWeights.size()); ++i)
+    if (skynet_weight(i) >= 0) return true;
+  return false;
+}
+
 // Messages per turn for a batch knob and a worker's weight (>= 1).
 template <class Cell>
 inline std::size_t batch_for(const core::BatchKnob& knob, int weight, Cell& cell) noexcept {

@@ -135,6 +135,9 @@ struct HomePlacement {
     }
 
     std::size_t batch(WorkerState& w, Cell& cell) noexcept { return batch_for(parts_.batch, w.weight, cell); }
+    bool batch_reads_length() const noexcept {
+      return sched::batch_reads_length(parts_.batch, static_cast<int>(workers_.size()));
+    }
 
     void stop() noexcept {
       for (WorkerState* w : workers_) w->idle.wake_all();

@@ -125,6 +125,9 @@ struct LocalPlacement {
     }
 
     std::size_t batch(WorkerState& w, Cell& cell) noexcept { return batch_for(parts_.batch, w.weight, cell); }
+    bool batch_reads_length() const noexcept {
+      return sched::batch_reads_length(parts_.batch, static_cast<int>(workers_.size()));
+    }
 
     void stop() noexcept { idle_.wake_all(); }
     // --net=worker: parked workers may block in the io driver (sched/idle.hpp).

@@ -18,10 +18,12 @@
 #include <chrono>
 #include <map>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/inbox.hpp"
+#include "sched/batch.hpp"
 #include "sched/knobs.hpp"
 #include "tests/test_support.hpp"
 
@@ -319,6 +321,53 @@ TEST(ApiBatch, AFailedBatchSpawnsNothing) {
   // The slots came back: a full-size batch fits.
   EXPECT_EQ(engine->spawn_batch(8, make).size(), 8u);
   engine->start();
+}
+
+// --batch=all reads the queue length: a mailbox that skipped its push count
+// would report none, and the backlog would run one message per turn. Target:
+// the runtime turning the count off (core/mailbox_lockfree.hpp) where the
+// batch rule needs it. One worker, 50 messages queued before start: the
+// first turn runs the start message and all 50 (the 32-63 bucket).
+class Tally50 final : public actorlab::core::Actor {
+ public:
+  void on_message(Context& ctx, Message&) override {
+    if (++seen_ == 50) ctx.signal_done(0);
+  }
+
+ private:
+  int seen_ = 0;
+};
+
+TEST(ApiBatch, BatchAllRunsTheWholeBacklogInOneTurnWithEveryMailboxKind) {
+  for (const char* policy : {"skynet", "steal", "pinned"}) {
+    for (auto kind : {actorlab::core::MailboxKind::kLockfree, actorlab::core::MailboxKind::kSpinRing,
+                      actorlab::core::MailboxKind::kSegmented}) {
+      SCOPED_TRACE(std::string(policy) + " mailbox " + std::to_string(static_cast<int>(kind)));
+      actorlab::core::Config c;
+      c.policy = policy;
+      c.threads = 1;
+      c.mailbox = kind;
+      c.batch = actorlab::core::BatchKnob::parse("all");
+      auto engine = actorlab::sched::make_engine(c);
+      const ActorId a = engine->spawn<Tally50>();
+      for (int i = 0; i < 50; ++i) ASSERT_EQ(engine->send(a, kSeq, uint64_t{0}), SendStatus::kOk);
+      engine->start();
+      ASSERT_TRUE(engine->wait_done(kGenerousTimeout).has_value());
+      engine->stop();
+      const auto stats = engine->stats();
+      EXPECT_EQ(stats.get("batch_32_63"), 1u) << "the start message and 50 in one turn";
+      EXPECT_EQ(stats.get("batch_1"), 0u) << "a turn ran one message: the length was not known";
+    }
+  }
+}
+
+TEST(ApiBatch, OnlyAllAndNonNegativeWeightsReadTheLength) {
+  using actorlab::core::BatchKnob;
+  using actorlab::sched::batch_reads_length;
+  EXPECT_TRUE(batch_reads_length(BatchKnob::parse("all"), 1));
+  EXPECT_FALSE(batch_reads_length(BatchKnob::parse("16"), 64));
+  EXPECT_FALSE(batch_reads_length(BatchKnob::parse("weights"), 4)) << "workers 0-3 have weight -1";
+  EXPECT_TRUE(batch_reads_length(BatchKnob::parse("weights"), 5)) << "worker 4 has weight 0";
 }
 
 TEST(ApiConfig, APresetNameInConfigIsExpandedAndExplicitPartsWin) {
