@@ -7,17 +7,9 @@
 // one final look, `spin-then-park` polls --spin times first (the default).
 //
 // IdleWorkers keeps three counts for a group of workers:
-//   queued     runnable actors in the policy's queues (a hint: raised after a
-//              push, lowered after a pop), so searching workers poll a few
-//              words instead of the queues themselves. In a group of several
-//              it is sharded: one count per worker, which only that worker
-//              writes (+1 after each push it makes, -1 after each pop, a plain
-//              store), and one for the threads outside the workers (+1 per
-//              push, an RMW). The hint is their sum. A push on one worker and
-//              the pop on another thus write two lines that each stay in its
-//              writer's cache, instead of moving one line across per hop
-//              (fanout, chameneos: results/amd-epyc-2cpu/README.md, "The
-//              sharded queued count"). A solo group keeps one count;
+//   queued_    runnable actors in the policy's queues (a hint: raised after a
+//              push, lowered after a pop), so searching workers poll one
+//              word instead of the queues themselves;
 //   searching_ workers spinning in search of work;
 //   sleepers_  workers in the park protocol (announced or asleep).
 // The wake rule follows Go's and Tokio's schedulers: a push wakes a parked
@@ -28,19 +20,13 @@
 // and without it every push during that time would issue another FUTEX_WAKE.
 //
 // Why no wake-up is lost (Dekker, all seq_cst, so one total order S):
-//   pusher:  its shard++ (RMW);  load searching_;  load sleepers_;  wake
-//   parker:  searching_--;  sleepers_++ (RMW);  load every shard;  futex_wait
+//   pusher:  queued_++ (RMW);  load searching_;  load sleepers_;  wake
+//   parker:  searching_--;  sleepers_++ (RMW);  load queued_;  futex_wait
 // If the pusher reads searching_ before the parker's decrement, or sleepers_
-// before its increment, then its increment precedes the parker's load of
-// that shard in S, so the parker counts it. Otherwise the pusher sees the
-// sleeper and wakes it; the futex's ticket (epoch_, read before announcing)
-// makes a wake that lands before futex_wait return at once. The sum the
-// parker reads is pushes counted minus pops counted; a pop can be counted
-// while its push is not (the shards are read one after another, and a pop
-// may land between a push and its increment), but every push the parker
-// misses is one whose pusher sees it, as above. So if every push is
-// counted, each counted pop matches a counted push of another actor and a
-// queued actor keeps the sum above 0; if one is not, its pusher wakes.
+// before its increment, then its queued_++ precedes the parker's load of
+// queued_ in S, so the parker sees the work and does not sleep. Otherwise
+// the pusher sees the sleeper and wakes it; the futex's ticket (epoch_, read
+// before announcing) makes a wake that lands before futex_wait return at once.
 // waking_ is cleared by every thread that enters, cancels or leaves the park
 // protocol: a set flag therefore always has a thread that will clear it
 // after the wake it announced, so it never suppresses a needed wake.
@@ -61,7 +47,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 
 #include "core/cache_line.hpp"
 #include "core/futex.hpp"
@@ -76,11 +61,10 @@ using core::IdleDriver;
 
 // Solo: a group of one worker (placement home). Nobody else may take its
 // work, so it keeps no searching count (a searcher suppresses wake-ups only
-// for others) and one queued count that every pusher RMWs (the `who` of
-// on_push and on_pop is ignored): the protocol is then pinned's original
-// one, one Dekker pair pusher: queued++ ; load sleepers_ / parker:
-// sleepers_++ ; load queued, and every field shares one cache line (the
-// pusher touches one line, as before the parts were split).
+// for others): the protocol is then pinned's original one, one Dekker pair
+// pusher: queued_++ ; load sleepers_ / parker: sleepers_++ ; load queued_,
+// and every field shares one cache line (the pusher touches one line, as
+// before the parts were split).
 template <bool Solo>
 class BasicIdleWorkers {
   // Global groups keep the fields apart by writer (pushers, searchers,
@@ -88,34 +72,15 @@ class BasicIdleWorkers {
   static constexpr std::size_t kApart = Solo ? alignof(std::atomic<int64_t>) : core::kCacheLine;
 
  public:
-  // `who` in on_push: the pushing worker's index, or kOutside for any other
-  // thread; in on_pop: the popping worker's index (only workers pop).
-  static constexpr int kOutside = -1;
-
-  // A group of `workers` workers (one for Solo). Not thread-safe: before
-  // the workers start.
-  explicit BasicIdleWorkers(int workers = 1)
-      : shard_count_(Solo ? 0 : static_cast<std::size_t>(workers) + 1),
-        shards_(Solo ? nullptr : std::make_unique<QueuedShard[]>(shard_count_)) {}
-
   // After a runnable actor was pushed. True if it woke a worker.
-  bool on_push(int who) noexcept {
-    shard(who).fetch_add(1, std::memory_order_seq_cst);  // the pusher's half of the Dekker pair (above)
+  bool on_push() noexcept {
+    queued_.fetch_add(1, std::memory_order_seq_cst);
     return wake_if_nobody_searching();
   }
-  void on_pop(int who) noexcept {
-    std::atomic<int64_t>& count = shard(who);
-    if constexpr (Solo) {
-      count.fetch_sub(1, std::memory_order_relaxed);  // every pusher writes it too
-    } else {
-      // relaxed load and store, no RMW: a worker's shard has one writer (its
-      // worker); readers only sum it.
-      count.store(count.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    }
-  }
-  int64_t queued_hint() const noexcept { return queued_sum(std::memory_order_relaxed); }
+  void on_pop() noexcept { queued_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t queued_hint() const noexcept { return queued_.load(std::memory_order_relaxed); }
   // The truth for the final check before parking (seq_cst: see above).
-  bool queued_now() const noexcept { return queued_sum(std::memory_order_seq_cst) > 0; }
+  bool queued_now() const noexcept { return queued_.load(std::memory_order_seq_cst) > 0; }
 
   void begin_search() noexcept {
     if constexpr (!Solo) searching_.fetch_add(1, std::memory_order_seq_cst);
@@ -182,23 +147,6 @@ class BasicIdleWorkers {
   void attach_driver(IdleDriver* driver) noexcept { driver_ = driver; }
 
  private:
-  struct alignas(core::kCacheLine) QueuedShard {
-    std::atomic<int64_t> count{0};
-  };
-
-  std::atomic<int64_t>& shard(int who) noexcept {
-    if constexpr (Solo) return queued_;
-    const std::size_t outside = shard_count_ - 1;
-    return shards_[who == kOutside ? outside : static_cast<std::size_t>(who)].count;
-  }
-
-  int64_t queued_sum(std::memory_order order) const noexcept {
-    if constexpr (Solo) return queued_.load(order);
-    int64_t sum = 0;
-    for (std::size_t i = 0; i < shard_count_; ++i) sum += shards_[i].count.load(order);
-    return sum;
-  }
-
   void leave_park() noexcept {
     if constexpr (!Solo) searching_.fetch_add(1, std::memory_order_seq_cst);
     sleepers_.fetch_sub(1, std::memory_order_seq_cst);
@@ -222,9 +170,7 @@ class BasicIdleWorkers {
   }
 
   IdleDriver* driver_ = nullptr;  // set before the workers start, then read-only
-  const std::size_t shard_count_;  // workers + 1 (the last: outside threads); 0 when Solo
-  const std::unique_ptr<QueuedShard[]> shards_;  // the grouped queued count; null when Solo
-  alignas(kApart) std::atomic<int64_t> queued_{0};  // Solo's queued count; unused otherwise
+  alignas(kApart) std::atomic<int64_t> queued_{0};
   alignas(kApart) std::atomic<uint32_t> searching_{0};  // unused when Solo
   std::atomic<uint32_t> sleepers_{0};
   std::atomic<bool> waking_{false};

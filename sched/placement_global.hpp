@@ -51,7 +51,6 @@ struct GlobalPlacement {
 
    public:
     struct WorkerState {
-      int index = 0;  // this worker's shard of the queued count (sched/idle.hpp)
       typename Queue::Handle handle;
       int weight = -1;
       LifoSlot<Cell> lifo;
@@ -59,12 +58,10 @@ struct GlobalPlacement {
     };
 
     explicit Policy(const core::Config& config)
-        : parts_(Parts::from(config)), workers_(static_cast<std::size_t>(config.threads), nullptr),
-          idle_(config.threads) {}
+        : parts_(Parts::from(config)), workers_(static_cast<std::size_t>(config.threads), nullptr) {}
 
     // Before any thread starts (thread creation publishes workers_).
     void init_worker(WorkerState& w, int index) {
-      w.index = index;
       w.handle = queue_.make_handle();
       w.weight = skynet_weight(index);
       workers_[static_cast<std::size_t>(index)] = &w;
@@ -76,7 +73,7 @@ struct GlobalPlacement {
         return;
       }
       queue_.push(w ? &w->handle : nullptr, cell);
-      if (idle_.on_push(w ? w->index : IdleWorkers::kOutside) && w) count_wakeup(w->counters);
+      if (idle_.on_push() && w) count_wakeup(w->counters);
     }
 
     Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
@@ -120,12 +117,12 @@ struct GlobalPlacement {
    private:
     void push(WorkerState& w, Cell* cell) noexcept {
       queue_.push(&w.handle, cell);
-      if (idle_.on_push(w.index)) count_wakeup(w.counters);
+      if (idle_.on_push()) count_wakeup(w.counters);
     }
 
     bool pop(WorkerState& w, Cell*& cell) noexcept {
       if (!queue_.try_pop(&w.handle, cell)) return false;
-      idle_.on_pop(w.index);
+      idle_.on_pop();
       return true;
     }
 
@@ -134,10 +131,10 @@ struct GlobalPlacement {
     void put_lifo(WorkerState& w, Cell* cell) noexcept {
       Cell* displaced = w.lifo.put(parts_.lifo, cell);
       if (displaced != nullptr) {
-        if (parts_.lifo == LifoMode::kStealable) idle_.on_pop(w.index);
+        if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
         push(w, displaced);
       }
-      if (parts_.lifo == LifoMode::kStealable && idle_.on_push(w.index)) count_wakeup(w.counters);
+      if (parts_.lifo == LifoMode::kStealable && idle_.on_push()) count_wakeup(w.counters);
     }
 
     // The slot's actor, unless it ran kLifoStreakLimit times in a row while
@@ -148,7 +145,7 @@ struct GlobalPlacement {
         w.lifo.streak_ = 0;
         return nullptr;
       }
-      if (parts_.lifo == LifoMode::kStealable) idle_.on_pop(w.index);
+      if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
       if (w.lifo.streak_ < kLifoStreakLimit || idle_.queued_hint() <= 0) {
         ++w.lifo.streak_;
         count_lifo_hit(w.counters);
@@ -166,7 +163,7 @@ struct GlobalPlacement {
         WorkerState* victim = workers_[i];
         if (victim == &w) continue;
         if ((cell = victim->lifo.steal(parts_.lifo_backoff_ns)) != nullptr) {
-          idle_.on_pop(w.index);
+          idle_.on_pop();
           count_lifo_steal(w.counters, static_cast<uint32_t>(i));
           return true;
         }

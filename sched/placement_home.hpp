@@ -107,7 +107,7 @@ struct HomePlacement {
         return;
       }
       home.inbox.push(nullptr, cell);
-      if (home.idle.on_push(SoloIdle::kOutside) && w) count_wakeup(w->counters);
+      if (home.idle.on_push() && w) count_wakeup(w->counters);
     }
 
     Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
@@ -183,13 +183,13 @@ struct HomePlacement {
     bool pop(WorkerState& w, Cell*& cell) noexcept {
       const bool inbox_first = (++w.tick & 1u) != 0 || w.private_fifo.empty();
       if (inbox_first && w.idle.queued_hint() > 0 && w.inbox.try_pop(&w.inbox_handle, cell)) {
-        w.idle.on_pop(w.index);
+        w.idle.on_pop();
         count_injection_pop(w.counters);
         return true;
       }
       if (w.private_fifo.empty()) {
         if (inbox_first || w.idle.queued_hint() <= 0 || !w.inbox.try_pop(&w.inbox_handle, cell)) return false;
-        w.idle.on_pop(w.index);
+        w.idle.on_pop();
         count_injection_pop(w.counters);
         return true;
       }

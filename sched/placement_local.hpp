@@ -61,7 +61,6 @@ struct LocalPlacement {
     static constexpr uint32_t kInjectionInterval = 61;  // Go's and Tokio's global-queue interval
 
     struct WorkerState {
-      int index = 0;  // this worker's shard of the queued count (sched/idle.hpp)
       int weight = -1;
       uint32_t tick = 0;
       VictimPicker victims;
@@ -76,13 +75,11 @@ struct LocalPlacement {
           count_local_(parts_.steal != StealMode::kOff),
           search_limit_(config.threads > 1 ? static_cast<uint32_t>(config.threads) / 2 : 1),
           workers_(static_cast<std::size_t>(config.threads), nullptr),
-          queues_(static_cast<std::size_t>(config.threads), nullptr),
-          idle_(config.threads) {}
+          queues_(static_cast<std::size_t>(config.threads), nullptr) {}
 
     // Called for every worker before any thread starts (thread creation
     // publishes workers_ and queues_ to the workers).
     void init_worker(WorkerState& w, int index) {
-      w.index = index;
       w.weight = skynet_weight(index);
       w.victims.seed(index);
       w.injection_handle = injection_.make_handle();
@@ -93,14 +90,14 @@ struct LocalPlacement {
     void schedule(Cell* cell, WorkerState* w) noexcept {
       if (w == nullptr) {
         injection_.push(nullptr, cell);
-        idle_.on_push(IdleWorkers::kOutside);
+        idle_.on_push();
         return;
       }
       if (parts_.lifo != LifoMode::kOff) {
         Cell* displaced = w->lifo.put(parts_.lifo, cell);
         if (parts_.lifo == LifoMode::kStealable) {
-          if (displaced != nullptr) idle_.on_pop(w->index);  // its count moves to the new occupant
-          if (idle_.on_push(w->index)) count_wakeup(w->counters);
+          if (displaced != nullptr) idle_.on_pop();  // its count moves to the new occupant
+          if (idle_.on_push()) count_wakeup(w->counters);
         }
         if (displaced != nullptr) push_local(*w, displaced);
         return;
@@ -148,21 +145,21 @@ struct LocalPlacement {
     void push_local(WorkerState& w, Cell* cell) noexcept {
       if (!w.local.push(cell)) {  // overflow: the injection queue, always counted
         injection_.push(&w.injection_handle, cell);
-        if (idle_.on_push(w.index)) count_wakeup(w.counters);
+        if (idle_.on_push()) count_wakeup(w.counters);
         return;
       }
-      if (count_local_ && idle_.on_push(w.index)) count_wakeup(w.counters);
+      if (count_local_ && idle_.on_push()) count_wakeup(w.counters);
     }
 
     bool pop_local(WorkerState& w, Cell*& cell) noexcept {
       if (!w.local.pop(cell)) return false;
-      if (count_local_) idle_.on_pop(w.index);
+      if (count_local_) idle_.on_pop();
       return true;
     }
 
     bool pop_injection(WorkerState& w, Cell*& cell) noexcept {
       if (!injection_.try_pop(&w.injection_handle, cell)) return false;
-      idle_.on_pop(w.index);
+      idle_.on_pop();
       count_injection_pop(w.counters);
       return true;
     }
@@ -175,7 +172,7 @@ struct LocalPlacement {
         w.lifo.streak_ = 0;
         return nullptr;
       }
-      if (parts_.lifo == LifoMode::kStealable) idle_.on_pop(w.index);
+      if (parts_.lifo == LifoMode::kStealable) idle_.on_pop();
       if (w.lifo.streak_ < kLifoStreakLimit || !other_work_waits(w)) {
         ++w.lifo.streak_;
         count_lifo_hit(w.counters);
@@ -188,7 +185,7 @@ struct LocalPlacement {
 
     bool steal(WorkerState& w, Cell*& cell) noexcept {
       if (!steal_from_victims(parts_.steal, queues_, w.local, w.victims, w.counters, cell)) return false;
-      idle_.on_pop(w.index);  // the one taken; the rest stay counted, now in w.local
+      idle_.on_pop();  // the one taken; the rest stay counted, now in w.local
       return true;
     }
 
@@ -199,7 +196,7 @@ struct LocalPlacement {
         WorkerState* victim = workers_[i];
         if (victim == &w) continue;
         if ((cell = victim->lifo.steal(parts_.lifo_backoff_ns)) != nullptr) {
-          idle_.on_pop(w.index);
+          idle_.on_pop();
           count_lifo_steal(w.counters, static_cast<uint32_t>(i));
           return true;
         }
