@@ -13,11 +13,13 @@
 // capacity x 2047 of them: ~5 days for a server spawning an actor per
 // connection at 10 k/s); instead three rules keep that moment far away:
 //  1. Free indices go through FIFOs, so a slot freed now is reused after the
-//     slots freed before it: a worker's own ring first (LocalFree, below),
-//     then the shared queue (moodycamel: FIFO per producer); with F free
-//     slots a slot comes back about once every F spawns (at least once
-//     every ring's length on one worker), and an id about once every
-//     2047 x F spawns.
+//     slots freed before it: a worker's own ring first (LocalFree, below,
+//     at most 64), then the shared queue (moodycamel: FIFO per producer).
+//     Through the shared queue alone, with F free slots, a slot comes back
+//     about once every F spawns; a busy worker's ring brings its slots back
+//     sooner (after the ring's other entries), so its ids come back about
+//     once every 2047 x (ring length) spawns. The bound below does not rest
+//     on this rule: rules 2 and 3 carry it.
 //  2. A slot whose generation wraps (2047 -> 1) is quarantined: it is not
 //     handed out again before kQuarantine = capacity / 2 further spawns
 //     (the clock spawn_clock_ counts successful allocations), while other
@@ -39,12 +41,15 @@
 // (the shared queue's dequeue and the next_fresh_ RMW cost skynet-1M about
 // a tenth of its samples). A full ring hands its older half to the shared
 // queue in one bulk enqueue. Each ring has a spinlock that its worker takes
-// uncontended; another thread takes it only when a spawn finds nothing
-// else (no shared free slot, no fresh index, nothing quarantined): it then
-// takes a slot from another worker's ring, so a cached slot never makes a
-// spawn fail. Workers also count the quarantine clock in batches of
-// clock_batch_ (at most quarantine / 1024, so the clock lags the true
-// count by far less than the quarantine: a slot is only held longer).
+// uncontended; another thread takes it when a spawn finds neither its own
+// ring nor the shared queue holding a slot: it takes the oldest slot of
+// another worker's non-empty ring before a fresh index (a relaxed look at
+// the ring's count first; a try_lock, and when nothing else is left a
+// lock), so free slots are reused before the table grows, and a cached slot
+// never makes a spawn fail. Workers also count the quarantine clock in batches of
+// clock_batch_ (at most quarantine / 1024), so the clock may lag the true
+// count by up to clock_slack_ = workers x (clock_batch_ - 1); a slot's due
+// time adds that slack, so it is still held for at least quarantine spawns.
 // Threads: any thread allocates, looks up and releases (worker: its index,
 // or -1 off the workers). The quarantine is a spinlocked deque: it is
 // touched once per 2047 releases of a slot, and by allocate only when its
@@ -92,6 +97,7 @@ class Registry {
     local_cap_ = local_count_ == 0 ? 0 : std::min<uint32_t>(kLocalFreeMax, capacity / (4 * local_count_));
     if (local_cap_ < 2) local_count_ = local_cap_ = 0;  // too small to split: shared queue only
     if (local_count_ != 0) locals_ = std::make_unique<LocalFree[]>(local_count_);
+    clock_slack_ = static_cast<uint64_t>(local_count_) * (clock_batch_ - 1);
   }
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
@@ -139,6 +145,11 @@ class Registry {
         take_held(/*early=*/false, index))
       return counted({cell_at(index), index}, own);
     if ((own != nullptr && own->take(index)) || free_.try_dequeue(index)) return counted({cell_at(index), index}, own);
+    // A free slot before a fresh index (memory stays at the live count),
+    // even one in another worker's ring: an outside spawner (main, net
+    // thread) has no ring, and a worker whose actors' exits land on
+    // another worker has an empty one.
+    if (take_from_other_rings(own, index, /*wait=*/false)) return counted({cell_at(index), index}, own);
     if (next_fresh_.load(std::memory_order_relaxed) < capacity_) {
       index = next_fresh_.fetch_add(1, std::memory_order_relaxed);
       if (index < capacity_) {
@@ -150,9 +161,8 @@ class Registry {
     }
     // A released index may be in flight in the queue: look once more; then
     // in the other workers' rings.
-    if (free_.try_dequeue(index)) return counted({cell_at(index), index}, own);
-    for (uint32_t i = 0; i < local_count_; ++i)
-      if (&locals_[i] != own && locals_[i].take(index)) return counted({cell_at(index), index}, own);
+    if (free_.try_dequeue(index) || take_from_other_rings(own, index, /*wait=*/true))
+      return counted({cell_at(index), index}, own);
     if (take_held(/*early=*/true, index)) {  // rule 3: never refuse for a slot's age
       overrides_.add();
       return counted({cell_at(index), index}, own);
@@ -197,25 +207,36 @@ class Registry {
  private:
   // A worker's free ring (FIFO) and its share of the quarantine clock.
   // lock: taken by its worker on every use (uncontended), by another thread
-  // only in allocate's last resort; acquire/release (core/spinlock.hpp)
+  // when its own ring and the shared queue are empty; acquire/release (core/spinlock.hpp)
   // order a slot's generation_ write in release before its read after take.
   struct alignas(kCacheLine) LocalFree {
     Spinlock lock;
     uint32_t head = 0;   // oldest entry
-    uint32_t count = 0;
+    // Entries; written under the lock, read without it (relaxed) by other
+    // threads to skip an empty ring.
+    std::atomic<uint32_t> count{0};
     uint32_t clock_pending = 0;  // this worker's allocations not yet in spawn_clock_ (owner only)
     uint32_t slots[kLocalFreeMax];
 
     bool take(uint32_t& index) noexcept {
       lock.lock();
-      const bool ok = count != 0;
-      if (ok) {
-        index = slots[head];
-        head = (head + 1) % kLocalFreeMax;
-        --count;
-      }
+      const bool ok = take_locked(index);
       lock.unlock();
       return ok;
+    }
+    bool try_take(uint32_t& index) noexcept {
+      if (!lock.try_lock()) return false;
+      const bool ok = take_locked(index);
+      lock.unlock();
+      return ok;
+    }
+    bool take_locked(uint32_t& index) noexcept {
+      const uint32_t n = count.load(std::memory_order_relaxed);
+      if (n == 0) return false;
+      index = slots[head];
+      head = (head + 1) % kLocalFreeMax;
+      count.store(n - 1, std::memory_order_relaxed);
+      return true;
     }
     // Appends index; a full ring (cap) first hands its older half to the
     // shared queue.
@@ -223,19 +244,31 @@ class Registry {
       uint32_t spill[kLocalFreeMax];
       uint32_t spilled = 0;
       lock.lock();
-      if (count >= cap) {
+      uint32_t n = count.load(std::memory_order_relaxed);
+      if (n >= cap) {
         for (spilled = 0; spilled < cap / 2; ++spilled) {
           spill[spilled] = slots[head];
           head = (head + 1) % kLocalFreeMax;
         }
-        count -= spilled;
+        n -= spilled;
       }
-      slots[(head + count) % kLocalFreeMax] = index;
-      ++count;
+      slots[(head + n) % kLocalFreeMax] = index;
+      count.store(n + 1, std::memory_order_relaxed);
       lock.unlock();
       if (spilled != 0) registry.share(spill, spilled);
     }
   };
+
+  // The oldest index of the first other non-empty ring. wait: take each
+  // ring's lock; else skip a ring whose lock is held (its worker is at it).
+  bool take_from_other_rings(const LocalFree* own, uint32_t& index, bool wait) noexcept {
+    for (uint32_t i = 0; i < local_count_; ++i) {
+      LocalFree& ring = locals_[i];
+      if (&ring == own || ring.count.load(std::memory_order_relaxed) == 0) continue;
+      if (wait ? ring.take(index) : ring.try_take(index)) return true;
+    }
+    return false;
+  }
 
   LocalFree* local_of(int worker) noexcept {
     return worker >= 0 && static_cast<uint32_t>(worker) < local_count_ ? &locals_[worker] : nullptr;
@@ -260,7 +293,9 @@ class Registry {
   void hold(uint32_t index) noexcept {
     held_lock_.lock();
     try {
-      held_.push_back({index, spawn_clock_.load(std::memory_order_relaxed) + quarantine_});
+      // + slack: the clock may run behind the true count by that much now,
+      // and be exact when the slot comes due.
+      held_.push_back({index, spawn_clock_.load(std::memory_order_relaxed) + quarantine_ + clock_slack_});
     } catch (...) {
       lost_slots_.add();
     }
@@ -316,6 +351,7 @@ class Registry {
   static constexpr uint64_t kNever = UINT64_MAX;
   uint64_t quarantine_ = 1;  // set in the constructor: capacity / 2
   uint32_t clock_batch_ = 1;  // a worker's allocations per spawn_clock_ add
+  uint64_t clock_slack_ = 0;  // the most spawn_clock_ can lag: workers x (clock_batch_ - 1)
   uint32_t local_count_ = 0;  // workers with a free ring
   uint32_t local_cap_ = 0;    // indices a ring holds before it spills half
   std::unique_ptr<LocalFree[]> locals_;

@@ -1,6 +1,6 @@
 // registry_test.cpp: core/registry.hpp on its own, over a minimal cell, with
 // the per-worker free rings: a slot cached in one worker's ring never makes
-// another worker's spawn fail, a full ring spills to the shared queue
+// another worker's spawn fail and goes before a fresh index, a full ring spills to the shared queue
 // without losing or duplicating a slot, a worker reuses its own frees in
 // FIFO order, and under concurrent allocate/release from two workers and an
 // outside thread no slot is handed out twice at once and none is lost.
@@ -57,6 +57,17 @@ TEST(RegistryLocalFree, AFullRingSpillsEverySlotOnce) {
   again.insert(again.end(), rest.begin(), rest.end());
   EXPECT_EQ(again.size(), 64u);
   EXPECT_EQ(std::set<uint32_t>(again.begin(), again.end()).size(), 64u) << "a slot handed out twice";
+}
+
+TEST(RegistryLocalFree, AFreeSlotInAnyRingGoesBeforeAFreshIndex) {
+  TestRegistry r(1024, 2);
+  const uint32_t a = r.allocate(0).index;
+  const uint32_t b = r.allocate(0).index;
+  r.release(a, 0);
+  r.release(b, 1);
+  EXPECT_EQ(r.allocate(-1).index, a) << "an outside spawn takes worker 0's free slot, not a fresh index";
+  EXPECT_EQ(r.allocate(0).index, b) << "worker 0, its ring empty, takes worker 1's";
+  EXPECT_EQ(r.high_water(), 2u);
 }
 
 TEST(RegistryLocalFree, AWorkerReusesItsOwnFreesOldestFirst) {
