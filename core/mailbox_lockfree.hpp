@@ -14,8 +14,8 @@
 // The length (size_hint) costs each push a second locked add on the
 // producers' line; a runtime whose batch rule never asks for it turns the
 // count off per cell (count_pushes(false) at spawn): one RMW per message
-// instead of two (flood, big, fanout: results/amd-epyc-2cpu/README.md,
-// "One RMW per push").
+// instead of two (big, fanout: results/amd-epyc-2cpu/README.md, "The
+// message path").
 #pragma once
 
 #include <atomic>
