@@ -410,8 +410,9 @@ class Runtime final : public RuntimeBase {
       ok = false;
     }
     if (!ok) {
+      // Never published: only the generation moves.
       for (const auto& slot : slots)
-        if (slot.cell != nullptr) registry_.release(slot.index, w ? w->index : -1);  // never published: only the generation moves
+        if (slot.cell != nullptr) registry_.release(slot.index, w ? w->index : -1);
       for (auto& id : ids) id = kNoActor;
       if (w) w->counters.spawn_failures.add(); else external_spawn_failures_.add();
       return false;
