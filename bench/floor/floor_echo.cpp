@@ -15,10 +15,12 @@
 //   one io_uring_submit_and_wait() per loop, SINGLE_ISSUER | DEFER_TASKRUN.
 //   A connection has at most one send in flight; later reads wait in its
 //   queue, so bytes go back in the order they came.
-// Threads: one (main). Exit 2 on a bad flag, 1 when set-up fails.
+// Sockets are TCP_NODELAY, as actorlab's are. Threads: one (main). Exit 2
+// on a bad flag, 1 when set-up fails.
 #include <arpa/inet.h>
 #include <liburing.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -257,6 +259,9 @@ int main(int argc, char** argv) {
   UniqueFd listener(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   const int one = 1;
   ::setsockopt(listener.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  // Accepted sockets inherit it: no Nagle, as on actorlab's sockets (without
+  // it a reply cut into pieces waits ~40 ms for the peer's delayed ACK).
+  ::setsockopt(listener.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
