@@ -116,6 +116,7 @@ nlohmann::json Config::to_json() const {
       {"uring_sqpoll", uring_sqpoll},
       {"uring_buffers", uring_buffers},
       {"uring_buffer_size", uring_buffer_size},
+      {"zero_copy_reads", zero_copy_reads},
   };
 }
 

@@ -108,6 +108,7 @@ struct Config {
   bool uring_sqpoll = false;                 // IORING_SETUP_SQPOLL
   uint32_t uring_buffers = 2048;             // provided-buffer ring: power of two, <= 32768
   uint32_t uring_buffer_size = 8192;         // bytes per provided buffer, 512 .. 1 MiB
+  uint32_t zero_copy_reads = 4096;           // uring: reads of >= N bytes adopt their buffer (no copy); 0 = copy all
 
   // Does a worker drive the io backend (net worker, or auto outside idle spin)?
   bool net_worker_driven() const noexcept { return net == "worker" || (net == "auto" && idle != "spin"); }

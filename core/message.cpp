@@ -1,4 +1,5 @@
-// message.cpp: the heap path of Message payloads (core/alloc.hpp: mimalloc or system).
+// message.cpp: the out-of-line paths of Message payloads: heap (core/alloc.hpp:
+// mimalloc or system), hooked, adopted.
 #include "core/message.hpp"
 
 #include "core/alloc.hpp"
@@ -32,6 +33,11 @@ void Message::copy_to_heap(const void* data, std::size_t size, PayloadHook* hook
 }
 
 void Message::free_heap() noexcept {
+  if ((size_ & kHeapBit) == 0) {  // adopted: the owner takes its memory back
+    Adopted a;
+    std::memcpy(&a, inline_, sizeof(a));
+    return a.owner->buffer_released(a.data, size(), a.tag);
+  }
   if ((size_ & kHookBit) == 0) return deallocate(heap_);
   std::byte* block = heap_ - sizeof(HookHeader);
   const HookHeader h = *reinterpret_cast<const HookHeader*>(block);

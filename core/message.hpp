@@ -10,8 +10,12 @@
 // PayloadHook when it is freed: exactly once, on whichever thread destroys
 // the message or overwrites it (a worker after on_message, a dead letter, the
 // drain at stop). The net service returns read credit that way (io/read_credit.hpp).
-// Bit 31 of size_ marks a heap payload, bit 30 a hooked one (payloads stay
-// below 1 GiB).
+// An adopted payload (Message::adopted) is memory the message does not own
+// (the uring backend's provided buffer: zero-copy reads); it tells its
+// BufferOwner, by the same exactly-once rule, instead of freeing anything.
+// Bit 31 of size_ marks a heap payload, bit 30 a hooked one; bit 30 alone
+// marks an adopted one, whose pointer, owner and tag fill the inline bytes
+// (payloads stay below 1 GiB).
 // The type is 56 bytes so that a mailbox node (link + message) is one cache
 // line. Not thread-safe: a message belongs to one thread at a time and moves
 // between threads only through a mailbox, whose release/acquire pair orders it.
@@ -51,6 +55,17 @@ class PayloadHook {
   ~PayloadHook() = default;
 };
 
+// Told when an adopted payload is released (any thread, once per message;
+// see the file comment): the memory at data may be reused from then on.
+// Must outlive every message that adopted its memory.
+class BufferOwner {
+ public:
+  virtual void buffer_released(const std::byte* data, std::size_t size, uint64_t tag) noexcept = 0;
+
+ protected:
+  ~BufferOwner() = default;
+};
+
 // Payload of a kTypeError message. `target` is the id the failed message went to.
 struct ErrorInfo {
   ErrorCode code;
@@ -83,6 +98,19 @@ class Message {
     m.copy_to_heap(data, size, hook, tag);
     return m;
   }
+  // A payload the message does not own: data stays valid until
+  // owner->buffer_released(data, size, tag), which runs exactly once, when
+  // the message is destroyed or overwritten. Never throws.
+  static Message adopted(uint32_t type, uint64_t session, const std::byte* data, std::size_t size,
+                         BufferOwner* owner, uint64_t tag) noexcept {
+    Message m;
+    m.session = session;
+    m.type = type;
+    const Adopted a{data, owner, tag};
+    std::memcpy(m.inline_, &a, sizeof(a));
+    m.size_ = static_cast<uint32_t>(size & kSizeMask) | kHookBit;
+    return m;
+  }
   template <class T>
     requires std::is_trivially_copyable_v<T>
   static Message of(uint32_t type, const T& value, uint64_t session = 0) {
@@ -104,7 +132,9 @@ class Message {
   uint32_t type = 0;
 
   std::size_t size() const noexcept { return size_ & kSizeMask; }
-  const std::byte* data() const noexcept { return on_heap() ? heap_ : inline_; }
+  const std::byte* data() const noexcept { return out_of_line() ? heap_ : inline_; }
+  // Whether the payload is adopted memory (Message::adopted), not a copy.
+  bool adopted_payload() const noexcept { return (size_ & (kHeapBit | kHookBit)) == kHookBit; }
   std::span<const std::byte> bytes() const noexcept { return {data(), size()}; }
 
   // Copies the payload's first sizeof(T) bytes into a T. Missing bytes read
@@ -125,12 +155,22 @@ class Message {
   static constexpr uint32_t kHookBit = 1u << 30;
   static constexpr uint32_t kSizeMask = kHookBit - 1;
 
-  bool on_heap() const noexcept { return (size_ & kHeapBit) != 0; }
+  // An adopted payload's fields, in inline_ (data first: it is heap_).
+  struct Adopted {
+    const std::byte* data;
+    BufferOwner* owner;
+    uint64_t tag;
+  };
+  static_assert(sizeof(Adopted) <= kInlineBytes);
+
+  // On the heap or adopted: the bytes are at heap_, not in inline_.
+  bool out_of_line() const noexcept { return (size_ & (kHeapBit | kHookBit)) != 0; }
   // Sets heap_ and size_ (flags included); throws std::bad_alloc.
   void copy_to_heap(const void* data, std::size_t size, PayloadHook* hook, uint64_t tag);
+  // Frees a heap payload or hands an adopted one back.
   void free_heap() noexcept;
   void release_payload() noexcept {
-    if (on_heap()) [[unlikely]]
+    if (out_of_line()) [[unlikely]]
       free_heap();
     size_ = 0;
   }

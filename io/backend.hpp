@@ -44,7 +44,12 @@ class BackendSink {
   // another socket is released; connections wait in the kernel's backlog.
   virtual void on_accept_error(uint32_t listener, int error) noexcept = 0;
   // Bytes read; the span is valid only during the call.
-  virtual void on_data(uint32_t slot, std::span<const std::byte> bytes) noexcept = 0;
+  // With `adoptable` (uring, --zero-copy-reads) the sink may keep the bytes
+  // past the call, in a message that adopts them (core/message.hpp), and
+  // returns true: the backend then reuses that buffer only once
+  // return_buffer(bytes.data()) is called. Otherwise the bytes are valid
+  // only during the call (returns false).
+  virtual bool on_data(uint32_t slot, std::span<const std::byte> bytes, bool adoptable) noexcept = 0;
   // The peer finished sending (EOF). Reading has stopped; writing may go on.
   virtual void on_eof(uint32_t slot) noexcept = 0;
   // Reading or writing failed (ECONNRESET, EPIPE, ...). Reading has stopped.
@@ -70,6 +75,8 @@ struct BackendCounters {
   core::RelaxedCounter accept_pauses; // a listener paused after an accept error
   core::RelaxedCounter setup_fallbacks; // uring: ring flag sets the kernel refused (DEFER_TASKRUN, ...)
   core::RelaxedCounter lost_reports;  // epoll: deferred reports lost to out-of-memory (the slot stays busy)
+  core::RelaxedCounter adopted_reads; // uring: reads handed over in their provided buffer (no copy)
+  core::RelaxedCounter buffers_returned; // uring: adopted buffers back in the ring
 };
 
 class Backend {
@@ -125,6 +132,9 @@ class Backend {
   virtual int poll(int timeout_ms, BackendSink& sink) noexcept = 0;
   // Any thread: makes a blocked or the next poll() return (on_wake).
   virtual void wake() noexcept = 0;
+  // Any thread, once per adopted read (see BackendSink::on_data): its
+  // buffer may be reused. Only a backend that offers adoption gets calls.
+  virtual void return_buffer(const std::byte* data) noexcept { (void)data; }
 
   const BackendCounters& counters() const noexcept { return counters_; }
 
@@ -141,6 +151,11 @@ struct BackendOptions {
   // size the ring for >= 2x connections). Tune with the echo bench.
   uint32_t uring_buffers = 2048;   // power of two, <= 32768
   uint32_t uring_buffer_size = 8192;
+  // Reads of at least this many bytes are offered for adoption (zero-copy:
+  // the message keeps the provided buffer); 0: every read is copied. At
+  // most half the ring is adopted at once: past that reads are copied, so
+  // actors that keep messages cannot starve every socket of buffers.
+  uint32_t zero_copy_reads = 0;
   uint32_t uring_entries = 1024;   // SQ size (CQ is twice that)
   bool uring_sqpoll = false;       // IORING_SETUP_SQPOLL (a kernel thread polls the SQ)
   bool uring_single_issuer = true; // SINGLE_ISSUER|DEFER_TASKRUN: one thread drives (not with --net=worker)

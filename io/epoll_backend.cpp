@@ -340,7 +340,7 @@ class EpollBackend final : public Backend {
     counters_.syscalls.add();
     const ssize_t n = ::recv(s.fd, buffer_.data(), buffer_.size(), 0);
     if (n > 0) {
-      sink.on_data(slot, {buffer_.data(), static_cast<std::size_t>(n)});
+      sink.on_data(slot, {buffer_.data(), static_cast<std::size_t>(n)}, /*adoptable=*/false);
       return;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return;

@@ -42,6 +42,7 @@ void validate_net(const core::Config& config) {
     throw core::ConfigError(
         fmt::format("--uring-buffers: {} is not allowed; a power of two in 1 .. 32768", n));
   check_range("uring-buffer-size", config.uring_buffer_size, 512, 1u << 20, " bytes");
+  check_range("zero-copy-reads", config.zero_copy_reads, 0, 1u << 20, " bytes (0 = copy every read)");
 }
 
 NetOptions NetOptions::from_config(const core::Config& config) {
@@ -57,6 +58,7 @@ NetOptions NetOptions::from_config(const core::Config& config) {
   options.backend.uring_sqpoll = config.uring_sqpoll;
   options.backend.uring_buffers = config.uring_buffers;
   options.backend.uring_buffer_size = config.uring_buffer_size;
+  options.backend.zero_copy_reads = config.zero_copy_reads;
   return options;
 }
 

@@ -11,7 +11,8 @@
 // as the runtime's SocketApi (Context::sockets()). Call before
 // engine.start(). The network knobs come from the Config (max_connections,
 // send_limit, send_budget, read_budget, send_timeout_ns, direct_writes, send_gather,
-// uring_sqpoll, uring_buffers, uring_buffer_size: NetOptions::from_config),
+// uring_sqpoll, uring_buffers, uring_buffer_size, zero_copy_reads:
+// NetOptions::from_config),
 // checked by validate_net. Throws core::ConfigError for a bad knob and
 // std::runtime_error if the kernel refuses the backend (e.g. io_uring
 // disabled by sysctl).

@@ -238,10 +238,12 @@ void NetService::on_accept_error(uint32_t listener, int error) noexcept {
   deliver_event(listener, SocketEventKind::kWarning, SocketId{}, error);
 }
 
-// Each read becomes a hooked message charged to the socket (read_credit.hpp);
-// past the budget the socket pauses. A closing socket's input is discarded,
-// and past read_budget discarded bytes its reading stops for good.
-void NetService::on_data(uint32_t index, std::span<const std::byte> bytes) noexcept {
+// Each read becomes a message charged to the socket (read_credit.hpp): a
+// hooked copy, or, when the backend offers it, one that adopts the buffer
+// (AdoptedReads returns it). Past the budget the socket pauses. A closing
+// socket's input is discarded, and past read_budget discarded bytes its
+// reading stops for good. Returns whether the buffer was adopted.
+bool NetService::on_data(uint32_t index, std::span<const std::byte> bytes, bool adoptable) noexcept {
   SocketSlot& slot = table_.at(index);
   bytes_in_.add(bytes.size());
   if (slot.state != SlotState::kOpen || stopping_.load(std::memory_order_relaxed)) {
@@ -254,10 +256,19 @@ void NetService::on_data(uint32_t index, std::span<const std::byte> bytes) noexc
         closing_read_stops_.add();
       }
     }
-    return;
+    return false;
   }
   const uint64_t tag = ReadCredit::tag(index, slot.generation);
-  // Charged before the message exists: a worker may free it at once.
+  if (adoptable) {
+    // Charged before the message exists: a worker may free it at once.
+    const bool over = read_credit_.charge(slot, adopted_reads_.charge());
+    core::Message msg = core::Message::adopted(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed),
+                                               bytes.data(), bytes.size(), &adopted_reads_, tag);
+    msg.target = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
+    runtime_.send(std::move(msg), -1);
+    if (over && !slot.read_paused.load(std::memory_order_relaxed)) drive_pause(index);
+    return true;
+  }
   const bool over = read_credit_.charge(slot, bytes.size());
   try {
     core::Message msg = core::Message::hooked(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed),
@@ -269,6 +280,7 @@ void NetService::on_data(uint32_t index, std::span<const std::byte> bytes) noexc
     dropped_reads_.add();
   }
   if (over && !slot.read_paused.load(std::memory_order_relaxed)) drive_pause(index);
+  return false;
 }
 
 void NetService::on_eof(uint32_t index) noexcept {

@@ -72,6 +72,7 @@ NetService::NetService(core::RuntimeBase& runtime, std::unique_ptr<Backend> back
       options_(options),
       table_(options.max_sockets),
       read_credit_(table_, options.read_budget, commands_, *backend_),
+      adopted_reads_(read_credit_, *backend_, options.backend.uring_buffer_size),
       direct_writes_ok_(options.direct_writes < 0 ? backend_->prefers_direct_writes() : options.direct_writes != 0),
       worker_driven_(worker_driven) {
   // The sweep for send timeouts: a quarter of the timeout, 1 ms .. 1 s.
@@ -297,6 +298,8 @@ void NetService::add_stats(core::RuntimeStats& stats) const {
   v["net_accept_pauses"] += b.accept_pauses.get();
   v["net_setup_fallbacks"] += b.setup_fallbacks.get();
   v["net_lost_reports"] += b.lost_reports.get();
+  v["net_adopted_reads"] += b.adopted_reads.get();
+  v["net_buffers_returned"] += b.buffers_returned.get();
 }
 
 // ---- SocketApi (any thread) -------------------------------------------------

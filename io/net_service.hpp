@@ -23,8 +23,9 @@
 //             kTypeSocketEvent messages (core/services.hpp).
 // Limits (net_limits.cpp, knobs in NetOptions):
 //   read      each data message is charged to its socket and its payload
-//             hooked: past read_budget the socket stops reading until the
-//             owner frees enough messages (read_credit.hpp);
+//             hooked (a copy) or adopted (uring, --zero-copy-reads: the
+//             provided buffer itself): past read_budget the socket stops
+//             reading until the owner frees enough messages (read_credit.hpp);
 //   write     send() refuses (kNoMemory) what would put a socket's queued
 //             plus pending-command bytes past send_limit, or all sockets'
 //             queued bytes (send_total_) past send_budget; a partial direct
@@ -165,7 +166,7 @@ class NetService final : public core::Service,
   // BackendSink
   void on_accept(uint32_t listener, int fd) noexcept override;
   void on_accept_error(uint32_t listener, int error) noexcept override;
-  void on_data(uint32_t slot, std::span<const std::byte> bytes) noexcept override;
+  bool on_data(uint32_t slot, std::span<const std::byte> bytes, bool adoptable) noexcept override;
   void on_eof(uint32_t slot) noexcept override;
   void on_error(uint32_t slot, int error) noexcept override;
   void on_connected(uint32_t slot, int error) noexcept override;
@@ -179,6 +180,7 @@ class NetService final : public core::Service,
   SocketTable table_;
   CommandQueue commands_;
   ReadCredit read_credit_;
+  AdoptedReads adopted_reads_;          // --zero-copy-reads: the owner of adopted read buffers
   bool direct_writes_ok_;                // NetOptions::direct_writes resolved for this backend
   std::atomic<bool> accepting_{true};    // SocketApi calls refused after stop() began
   std::atomic<bool> stopping_{false};    // pairs: release in stop(), acquire in run()

@@ -137,4 +137,29 @@ class ReadCredit final : public core::PayloadHook {
   core::SharedCounter pauses_, resumes_counted_;
 };
 
+// Zero-copy reads (BackendOptions::zero_copy_reads): a read adopted into a
+// message (core::Message::adopted) keeps its backend buffer until the
+// message is released, on any thread; then this owner gives the buffer back
+// (Backend::return_buffer) and the socket its credit. An adopted read is
+// charged its whole buffer, the memory it holds, so --read-budget also
+// bounds the buffers one socket's unconsumed reads hold.
+class AdoptedReads final : public core::BufferOwner {
+ public:
+  AdoptedReads(ReadCredit& credit, Backend& backend, std::size_t buffer_size) noexcept
+      : credit_(credit), backend_(backend), charge_(buffer_size) {}
+
+  // What an adopted read is charged (ReadCredit::charge's size).
+  std::size_t charge() const noexcept { return charge_; }
+
+  void buffer_released(const std::byte* data, std::size_t, uint64_t tag) noexcept override {
+    backend_.return_buffer(data);     // the memory first, as a hooked free does
+    credit_.payload_released(tag, charge_);
+  }
+
+ private:
+  ReadCredit& credit_;
+  Backend& backend_;
+  const std::size_t charge_;
+};
+
 }  // namespace actorlab::io

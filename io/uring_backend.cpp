@@ -16,10 +16,23 @@
 //   - ENOBUFS ends a multishot recv without IORING_CQE_F_MORE: the
 //     connection waits in starved_ and is re-armed only when buffers come
 //     back, and only as many connections per batch as buffers came back
-//     (re-arming all at once stampedes). Each read is copied into a message
-//     and its buffer returned in the same batch, so a connection holds a
-//     buffer only between its CQE and the end of that batch: no buffer is
-//     held across batches, and there is no per-connection cap to enforce.
+//     (re-arming all at once stampedes). A read is copied into a message
+//     and its buffer returned in the same batch, unless it is adopted.
+//   - zero-copy reads (BackendOptions::zero_copy_reads): a read of at least
+//     that many bytes is offered to the sink for adoption; an adopted
+//     buffer stays out of the ring until return_buffer(), from whichever
+//     thread releases the message. Returns go on a ReturnStack of buffer
+//     ids (io/return_stack.hpp), taken whole by the driver in
+//     take_returns(): the reader's last use of the bytes happens before
+//     the kernel may fill the buffer again.
+//     At most half the ring is adopted at once (reads past that are
+//     copied), so actors that keep messages cannot starve every socket;
+//     --read-budget charges an adopted read its whole buffer.
+//     A driver about to block while connections starve and buffers are out
+//     announces it (wants_returns_); a return that sees it wakes the
+//     driver. Dekker, seq_cst: the driver stores wants_returns_ then loads
+//     the stack's head (maybe_nonempty); a returner pushes (a seq_cst CAS)
+//     then loads wants_returns_.
 //   - an fd is closed only after every operation on it has completed (recv,
 //     send, connect, accept cancelled or finished), so a reused fd number
 //     never meets an old completion.
@@ -29,7 +42,7 @@
 // Accept errors (EMFILE, ...) end the multishot accept: the listener is
 // re-armed after 10 ms or as soon as another fd is closed (accept_retry.hpp).
 // Threads: the driving thread only, except wake() (an eventfd write; a read
-// of the eventfd stays armed in the ring).
+// of the eventfd stays armed in the ring) and return_buffer() (any thread).
 #include <liburing.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -38,18 +51,22 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
 
+#include "core/cache_line.hpp"
 #include "io/accept_retry.hpp"
 #include "io/backend.hpp"
 #include "io/fd.hpp"
+#include "io/return_stack.hpp"
 
 namespace actorlab::io {
 namespace {
@@ -90,7 +107,9 @@ class UringBackend final : public Backend {
         buffer_count_(options.uring_buffers),
         buffer_size_(options.uring_buffer_size),
         buffers_(static_cast<std::size_t>(options.uring_buffers) * options.uring_buffer_size),
-        buf_ring_(static_cast<std::size_t>(options.uring_buffers) * sizeof(io_uring_buf)) {
+        buf_ring_(static_cast<std::size_t>(options.uring_buffers) * sizeof(io_uring_buf)),
+        zero_copy_min_(options.zero_copy_reads),
+        returns_(options.uring_buffers) {
     if (buffer_count_ == 0 || (buffer_count_ & (buffer_count_ - 1)) != 0 || buffer_count_ > 32768)
       throw std::invalid_argument("uring: buffer count must be a power of two in [1, 32768]");
     setup_ring(options);
@@ -221,6 +240,10 @@ class UringBackend final : public Backend {
           if (s.kind == Kind::kListener && s.paused && !s.closing && !s.accept_armed) arm_accept(slot);
         }))
       timeout_ms = 0;  // submit the re-arms now
+    if (timeout_ms != 0 && adopted_out_ > 0 && !starved_.empty()) {
+      wants_returns_.store(true, std::memory_order_seq_cst);  // Dekker with return_buffer()
+      if (returns_.maybe_nonempty()) timeout_ms = 0;
+    }
     counters_.syscalls.add();
     int r;
     if (timeout_ms == 0) {
@@ -233,6 +256,7 @@ class UringBackend final : public Backend {
       r = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);
     }
     (void)r;  // -ETIME / -EINTR: nothing to reap, the caller polls again
+    wants_returns_.store(false, std::memory_order_relaxed);
     handled += reap(sink);
     return handled + report_released(sink);
   }
@@ -240,6 +264,14 @@ class UringBackend final : public Backend {
   void wake() noexcept override {
     const uint64_t one = 1;
     [[maybe_unused]] ssize_t r = ::write(wake_fd_.get(), &one, sizeof(one));
+  }
+
+  // Any thread: an adopted buffer comes back (see the file comment).
+  void return_buffer(const std::byte* data) noexcept override {
+    const auto offset = static_cast<std::size_t>(data - static_cast<const std::byte*>(buffers_.get()));
+    returns_.push(static_cast<uint32_t>(offset / buffer_size_));
+    if (wants_returns_.load(std::memory_order_seq_cst) && wants_returns_.exchange(false, std::memory_order_acq_rel))
+      wake();
   }
 
   bool prefers_direct_writes() const noexcept override { return false; }
@@ -388,6 +420,7 @@ class UringBackend final : public Backend {
     unsigned count = 0;
     returned_ = 0;
     io_uring_cqe* cqe;
+    take_returns();
     io_uring_for_each_cqe(&ring_, head, cqe) {
       ++count;
       handle(cqe->user_data, cqe->res, cqe->flags, sink);
@@ -420,6 +453,14 @@ class UringBackend final : public Backend {
       counters_.rearms.add();
       --budget;
     }
+  }
+
+  // Puts every returned adopted buffer back (advanced with this batch's).
+  void take_returns() noexcept {
+    const uint32_t n = returns_.take_all([this](uint32_t bid) { recycle(bid); });
+    if (n == 0) return;
+    adopted_out_ -= n;
+    counters_.buffers_returned.add(n);
   }
 
   void recycle(uint32_t bid) noexcept {
@@ -480,8 +521,14 @@ class UringBackend final : public Backend {
     if (res > 0 && (flags & IORING_CQE_F_BUFFER) != 0) {
       const uint32_t bid = flags >> IORING_CQE_BUFFER_SHIFT;
       --available_;
-      if (!s.closing) sink.on_data(slot, {buffer(bid), static_cast<std::size_t>(res)});
-      recycle(bid);
+      const auto size = static_cast<std::size_t>(res);
+      const bool adoptable = zero_copy_min_ != 0 && size >= zero_copy_min_ && adopted_out_ < buffer_count_ / 2;
+      if (!s.closing && sink.on_data(slot, {buffer(bid), size}, adoptable)) {
+        ++adopted_out_;
+        counters_.adopted_reads.add();
+      } else {
+        recycle(bid);
+      }
     }
     if (s.closing) return maybe_finish_close(slot);
     if (more) return;
@@ -548,6 +595,12 @@ class UringBackend final : public Backend {
   uint32_t available_ = 0;  // buffers in the ring now
   uint32_t returned_ = 0;   // buffers returned in this batch
   std::deque<uint32_t> starved_;
+  // Zero-copy reads: the threshold (0: off), adopted buffers not yet taken
+  // back (driver only), and the return stack (see the file comment).
+  const std::size_t zero_copy_min_;
+  uint32_t adopted_out_ = 0;
+  ReturnStack returns_;
+  alignas(core::kCacheLine) std::atomic<bool> wants_returns_{false};
   std::vector<uint32_t> released_;
   AcceptRetry retry_;
   UniqueFd wake_fd_;

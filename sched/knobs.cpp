@@ -261,6 +261,10 @@ std::vector<Knob> build_table() {
   }
   t.push_back(number("uring-buffer-size", "uring_buffer_size", S::kNet, K::kCount, 512, 1u << 20,
                      &Config::uring_buffer_size, "bytes per provided buffer", "backend=uring"));
+  t.push_back(number("zero-copy-reads", "zero_copy_reads", S::kNet, K::kCount, 0, 1u << 20, &Config::zero_copy_reads,
+                     "reads of at least N bytes become messages that keep their provided buffer, no copy "
+                     "(0: copy every read)",
+                     "backend=uring"));
 
   // Process-wide: one value per run, never in a name (the context has actorlab_allocator).
   {

@@ -107,6 +107,8 @@ std::vector<CounterDoc> build() {
       {"net_rearms", "uring: multishot recvs re-armed"},
       {"net_setup_fallbacks", "uring: ring flags the kernel refused (the ring was set up without them)"},
       {"net_lost_reports", "epoll: deferred reports lost to out-of-memory (the slot stays busy until stop)"},
+      {"net_adopted_reads", "uring: reads handed to the owner in their provided buffer, not copied (--zero-copy-reads)"},
+      {"net_buffers_returned", "uring: adopted buffers back in the ring (equals net_adopted_reads once every message is released)"},
   };
   for (const auto& [n, d] : net) t.push_back({n, kNet, d});
   return t;

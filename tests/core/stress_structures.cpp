@@ -20,6 +20,10 @@
 // producers push sequence-numbered nodes while the consumer pops, retrying
 // while maybe_nonempty(); every node once, in order per producer, and the
 // queue at rest (maybe_nonempty() false) at the end.
+// ReturnStack (the uring backend's returned buffers): pushers return their
+// own ids again and again, each only after the taker took it back, while
+// one taker takes the stack whole; every return taken exactly once, none
+// taken while not out, and each id's plain payload handed over (TSan).
 // Threads: 3 producers + 1 consumer (mailboxes, MPSC queue); 2 + 2 and 3
 // mixed (queues); 3 owner-thieves (steal queue).
 #include <gtest/gtest.h>
@@ -37,6 +41,7 @@
 #include "core/mailbox_lockfree.hpp"
 #include "core/mailbox_segmented.hpp"
 #include "core/mailbox_spinring.hpp"
+#include "io/return_stack.hpp"
 #include "sched/run_queue.hpp"
 #include "sched/run_queue_lockfree.hpp"
 #include "sched/run_queue_spinlist.hpp"
@@ -513,3 +518,60 @@ TEST(StressRunQueue, LockfreeRecirculate) { run_queue_recirculate<actorlab::sche
 TEST(StressRunQueue, SpinListRecirculate) { run_queue_recirculate<actorlab::sched::SpinListRunQueue>(64, scale(20'000)); }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+// ReturnStack
+
+TEST(StressReturnStack, EveryReturnTakenOnce) {
+  constexpr uint32_t kPushers = 3;
+  constexpr uint32_t kIdsEach = 8;  // few ids: each goes round many times
+  constexpr uint32_t kIds = kPushers * kIdsEach;
+  const uint64_t rounds = scale(100'000);
+  actorlab::io::ReturnStack stack(kIds);
+  // out[id]: 1 while the id is pushed and not yet taken. payload[id]: what
+  // the pusher wrote before pushing (plain: the stack must order it).
+  std::array<std::atomic<uint32_t>, kIds> out{};
+  std::array<uint64_t, kIds> payload{};
+  std::array<uint64_t, kIds> taken{};
+  std::atomic<bool> pushers_done{false};
+  std::vector<std::thread> pushers;
+  for (uint32_t p = 0; p < kPushers; ++p) {
+    pushers.emplace_back([&, p] {
+      for (uint64_t r = 0; r < rounds; ++r) {
+        const uint32_t id = p * kIdsEach + static_cast<uint32_t>(r % kIdsEach);
+        while (out[id].load(std::memory_order_acquire) != 0) std::this_thread::yield();
+        payload[id] = r;
+        out[id].store(1, std::memory_order_relaxed);
+        stack.push(id);
+      }
+    });
+  }
+  uint64_t total = 0, not_out = 0, wrong_payload = 0;
+  std::thread done_marker([&] {
+    for (auto& t : pushers) t.join();
+    pushers_done.store(true, std::memory_order_release);
+  });
+  const auto deadline = Clock::now() + kGenerousTimeout;
+  for (;;) {
+    const bool last = pushers_done.load(std::memory_order_acquire);
+    total += stack.take_all([&](uint32_t id) {
+      if (id >= kIds || out[id].load(std::memory_order_relaxed) != 1) {
+        ++not_out;
+        return;
+      }
+      const uint32_t p = id / kIdsEach;
+      // The pusher's round for this id: r with r % kIdsEach == id % kIdsEach, in order.
+      const uint64_t want = taken[id] * kIdsEach + (id - p * kIdsEach);
+      if (payload[id] != want) ++wrong_payload;
+      ++taken[id];
+      out[id].store(0, std::memory_order_release);
+    });
+    if (last || Clock::now() > deadline) break;
+  }
+  done_marker.join();
+  EXPECT_EQ(total, rounds * kPushers) << "returns lost or taken twice (or the run timed out)";
+  EXPECT_EQ(not_out, 0u) << "an id taken that was not returned";
+  EXPECT_EQ(wrong_payload, 0u) << "an id's payload did not match its return (order or hand-off)";
+  EXPECT_FALSE(stack.maybe_nonempty());
+}
+
