@@ -101,6 +101,7 @@ nlohmann::json Config::to_json() const {
       {"lifo", lifo},
       {"lifo_backoff_ns", lifo_backoff_ns},
       {"steal", steal},
+      {"steal_patience_ns", steal_patience_ns},
       {"idle", idle},
       {"max_connections", max_connections},
       {"send_limit", send_limit},

@@ -81,6 +81,7 @@ struct Config {
   std::string lifo = "on";               // off | on | stealable
   uint64_t lifo_backoff_ns = 3000;       // lifo=stealable: a thief's wait before taking the slot (Go: ~3 us)
   std::string steal = "half";            // off | one | half (placements with per-worker queues)
+  uint64_t steal_patience_ns = 0;        // steal on: a thief leaves a victim alone while its queue's head moves, up to this long
   std::string idle = "spin-then-park";   // spin | park | spin-then-park
   // Whether the part fields above already hold a whole composition. Set by
   // sched::apply_preset (the CLI, suite files and tests: a preset's

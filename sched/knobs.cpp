@@ -200,6 +200,11 @@ std::vector<Knob> build_table() {
   // Guessed upper bound: a back-off past 1 ms would make the slot a queue no one else empties.
   t.push_back(number("lifo-backoff", "lifo_backoff_ns", S::kRuntime, K::kNanos, 0, 1'000'000, &Config::lifo_backoff_ns,
                      "ns a thief waits before taking a LIFO slot (Go: ~3 us)", "lifo=stealable"));
+  t.push_back(number("steal-patience", "steal_patience_ns", S::kRuntime, K::kNanos, 0, 1'000'000,
+                     &Config::steal_patience_ns,
+                     "ns a thief leaves a victim's queue alone while the victim keeps popping it (0: steal at once; "
+                     "the look before parking steals at once)",
+                     "steal=one|half"));
   t.push_back(choice("steal", S::kRuntime, names(steal_choices()), &Config::steal,
                      "what an idle worker takes from a victim", "placements with per-worker queues (local, home)"));
   t.push_back(choice("idle", S::kRuntime, names(idle_choices()), &Config::idle,

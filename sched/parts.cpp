@@ -47,6 +47,7 @@ Parts Parts::from(const core::Config& config) {
   p.lifo = parse_lifo(config.lifo);
   p.lifo_backoff_ns = config.lifo_backoff_ns;
   p.steal = parse_steal(config.steal);
+  p.steal_patience_ns = config.steal_patience_ns;
   p.home = parse_home(config.home);
   p.batch = config.batch;
   p.idle = IdleParams{parse_idle(config.idle), config.spin, config.grace_ns, config.search_polls};

@@ -38,6 +38,7 @@ struct Parts {
   LifoMode lifo = LifoMode::kOff;
   uint64_t lifo_backoff_ns = 3000;
   StealMode steal = StealMode::kOff;
+  uint64_t steal_patience_ns = 0;  // sched/steal.hpp, StealPatience
   HomeRule home = HomeRule::kSpawner;
   core::BatchKnob batch;
   IdleParams idle;

@@ -64,6 +64,7 @@ struct LocalPlacement {
       int weight = -1;
       uint32_t tick = 0;
       VictimPicker victims;
+      StealPatience patience;
       typename Injection::Handle injection_handle;
       Local local;
       LifoSlot<Cell> lifo;
@@ -82,6 +83,7 @@ struct LocalPlacement {
     void init_worker(WorkerState& w, int index) {
       w.weight = skynet_weight(index);
       w.victims.seed(index);
+      w.patience.init(workers_.size(), parts_.steal_patience_ns);
       w.injection_handle = injection_.make_handle();
       workers_[static_cast<std::size_t>(index)] = &w;
       queues_[static_cast<std::size_t>(index)] = &w.local;
@@ -183,8 +185,9 @@ struct LocalPlacement {
       return nullptr;
     }
 
-    bool steal(WorkerState& w, Cell*& cell) noexcept {
-      if (!steal_from_victims(parts_.steal, queues_, w.local, w.victims, w.counters, cell)) return false;
+    bool steal(WorkerState& w, Cell*& cell, bool last_pass) noexcept {
+      StealPatience* patience = !last_pass && w.patience.enabled() ? &w.patience : nullptr;
+      if (!steal_from_victims(parts_.steal, queues_, w.local, w.victims, w.counters, cell, patience)) return false;
       idle_.on_pop();  // the one taken; the rest stay counted, now in w.local
       return true;
     }
@@ -208,7 +211,8 @@ struct LocalPlacement {
       return search_then_park<Cell>(
           idle_, w.counters, stopping, parts_.idle, idle_.try_begin_search(search_limit_),
           [&](Cell*& c, bool last_pass) noexcept {
-            return pop_local(w, c) || pop_injection(w, c) || steal(w, c) || (last_pass && steal_lifo(w, c));
+            return pop_local(w, c) || pop_injection(w, c) || steal(w, c, last_pass) ||
+                   (last_pass && steal_lifo(w, c));
           },
           [&]() noexcept { return injection_.maybe_nonempty(); });
     }

@@ -44,6 +44,7 @@ void set_part(core::Config& c, const std::string& knob, const std::string& value
   else if (knob == "lifo") c.lifo = value;
   else if (knob == "lifo-backoff") c.lifo_backoff_ns = core::parse_unsigned(value, 0, UINT64_MAX, knob);
   else if (knob == "steal") c.steal = value;
+  else if (knob == "steal-patience") c.steal_patience_ns = core::parse_unsigned(value, 0, UINT64_MAX, knob);
   else if (knob == "batch") c.batch = core::BatchKnob::parse(value);
   else if (knob == "idle") c.idle = value;
   else if (knob == "mailbox") c.mailbox = core::parse_mailbox_kind(value);
@@ -172,6 +173,7 @@ bool apply_preset(std::string_view name, core::Config& config) {
   config.lifo = defaults.lifo;
   config.lifo_backoff_ns = defaults.lifo_backoff_ns;
   config.steal = defaults.steal;
+  config.steal_patience_ns = defaults.steal_patience_ns;
   config.idle = defaults.idle;
   config.batch = defaults.batch;
   config.mailbox = defaults.mailbox;
@@ -193,6 +195,7 @@ core::Config resolve(const core::Config& config) {
   if (config.lifo != d.lifo) out.lifo = config.lifo;
   if (config.lifo_backoff_ns != d.lifo_backoff_ns) out.lifo_backoff_ns = config.lifo_backoff_ns;
   if (config.steal != d.steal) out.steal = config.steal;
+  if (config.steal_patience_ns != d.steal_patience_ns) out.steal_patience_ns = config.steal_patience_ns;
   if (config.idle != d.idle) out.idle = config.idle;
   if (config.batch.kind != d.batch.kind || config.batch.n != d.batch.n) out.batch = config.batch;
   if (config.mailbox != d.mailbox) out.mailbox = config.mailbox;

@@ -12,7 +12,7 @@
 // is. A Config built in code (parts_expanded false) is resolved by
 // make_engine and validate (resolve()): the preset `policy` names is
 // expanded, and every part field (placement, home, lifo, lifo_backoff_ns,
-// steal, idle, batch, mailbox, runqueue) that differs from its Config
+// steal, steal_patience_ns, idle, batch, mailbox, runqueue) that differs from its Config
 // default is the caller's explicit choice and wins over the preset's
 // value. So `policy = "steal", steal = "one"` is steal taking one actor at
 // a time. A field set explicitly to its default value cannot be told from

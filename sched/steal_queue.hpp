@@ -16,7 +16,8 @@
 //          tail_ and head_ order them.
 // Capacity is a template parameter so the stress test runs with 4 slots and
 // reaches wrap-around and the full-queue path.
-// Threads: push/pop/len from the owner; steal_into from any other worker.
+// Threads: push/pop/len from the owner; steal_into and head_position from
+// any other worker.
 #pragma once
 
 #include <array>
@@ -102,6 +103,15 @@ class StealQueue {
     first = dst.slots_[(dst_tail + count - 1) & kMask].load(std::memory_order_relaxed);
     if (count > 1) dst.tail_.store(dst_tail + count - 1, std::memory_order_release);  // pairs with steal_into
     return true;
+  }
+
+  // Any thread, a hint (relaxed loads): the owner's next pop position,
+  // which moves on every pop and steal, and whether an item waits there.
+  // sched/steal.hpp's patience watches it.
+  uint32_t head_position(bool& nonempty) const noexcept {
+    const uint32_t real = real_of(head_.load(std::memory_order_relaxed));
+    nonempty = tail_.load(std::memory_order_relaxed) != real;
+    return real;
   }
 
  private:

@@ -3,8 +3,9 @@
 // - EngineParam / engine_params(): the compositions of scheduling parts the
 //   conformance tests run against, generated from sched/'s preset table and
 //   choice lists: every preset, plus every valid single-part change of the
-//   `skynet` and `steal` presets (and pinned's --home), deduplicated, with
-//   readable gtest names (skynet, steal_lifo_stealable, skynet_runqueue_spinlist).
+//   `skynet` and `steal` presets (and pinned's --home; steal's
+//   --steal-patience at 4 us), deduplicated, with readable gtest names
+//   (skynet, steal_lifo_stealable, skynet_runqueue_spinlist).
 //   Sanitizer builds run a sample (see sanitizer_sample()); set
 //   ACTORLAB_TEST_COMPOSITIONS=all to run every one there too.
 // - make_test_engine(): an engine for one parameter (2 workers by default).
@@ -84,7 +85,7 @@ inline std::string gtest_safe(std::string s) {
 // The part fields of a config, to find duplicate compositions.
 inline std::string parts_key(const core::Config& c) {
   return c.placement + "/" + c.home + "/" + c.lifo + "/" + std::to_string(c.lifo_backoff_ns) + "/" + c.steal + "/" +
-         c.idle + "/" + c.batch.to_string() + "/" + core::to_string(c.mailbox) + "/" + c.runqueue;
+         std::to_string(c.steal_patience_ns) + "/" + c.idle + "/" + c.batch.to_string() + "/" + core::to_string(c.mailbox) + "/" + c.runqueue;
 }
 
 // Every part and its choices, from sched/'s lists (batch: its three rules,
@@ -99,6 +100,7 @@ inline std::vector<std::pair<std::string, std::vector<std::string>>> part_choice
   return {
       {"placement", names(sched::placement_choices())}, {"home", names(sched::home_choices())},
       {"lifo", names(sched::lifo_choices())},           {"steal", names(sched::steal_choices())},
+      {"steal-patience", {"4000"}},  // a thief that waits out a busy victim's popping (4 us)
       {"batch", {"weights", "all", "1"}},               {"idle", names(sched::idle_choices())},
       {"mailbox", names(sched::mailbox_kinds())},       {"runqueue", names(sched::run_queue_kinds())},
   };
@@ -109,6 +111,7 @@ inline void set_part(core::Config& c, const std::string& part, const std::string
   else if (part == "home") c.home = value;
   else if (part == "lifo") c.lifo = value;
   else if (part == "steal") c.steal = value;
+  else if (part == "steal-patience") c.steal_patience_ns = std::stoull(value);
   else if (part == "batch") c.batch = core::BatchKnob::parse(value);
   else if (part == "idle") c.idle = value;
   else if (part == "mailbox") c.mailbox = core::parse_mailbox_kind(value);
@@ -154,6 +157,7 @@ inline std::vector<EngineParam> all_compositions(bool all) {
   for (const char* base : {"skynet", "steal", "pinned"}) {
     for (const auto& [part, choices] : part_choices()) {
       if (std::string(base) == "pinned" && part != "home") continue;  // pinned: its own part only
+      if (part == "steal-patience" && std::string(base) != "steal") continue;  // steals only under steal
       if (!all && kSanitizerBuild && !sanitizer_sample(part)) continue;
       for (const auto& value : choices) {
         core::Config c;

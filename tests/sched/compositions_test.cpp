@@ -34,7 +34,7 @@ TEST(Compositions, GeneratedListHasEveryPresetAndEverySingleChange) {
         "skynet_mailbox_spinring", "skynet_runqueue_spinlist", "steal_lifo_off", "steal_lifo_stealable",
         "steal_steal_off", "steal_steal_one", "steal_batch_all", "steal_idle_spin", "steal_idle_park",
         "steal_mailbox_spinring", "steal_runqueue_spinlist", "pinned_home_hash", "skynet_mailbox_segmented",
-        "steal_mailbox_segmented"})
+        "steal_mailbox_segmented", "steal_steal_patience_4000"})
     EXPECT_EQ(names.count(expected), 1u) << "missing composition " << expected;
   // Invalid single changes are not compositions: steal under global or home.
   EXPECT_EQ(names.count("skynet_steal_half"), 0u);
