@@ -1,6 +1,7 @@
 // read_credit.hpp: read backpressure (--read-budget). Every data message a
 // socket's read becomes is charged to that socket (its bytes plus
-// kMessageCost for the message itself); past the budget the driver stops
+// kMessageCost for the message itself; an adopted read, AdoptedReads at
+// the end of this file, its whole buffer); past the budget the driver stops
 // reading the socket (Backend::pause_reading) until the owner has consumed
 // enough: the message's payload is hooked (core/message.hpp), and freeing
 // it, on whichever thread and however (after on_message, as a dead letter,

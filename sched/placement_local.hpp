@@ -10,7 +10,8 @@
 // Which actor a worker runs next: the LIFO slot (within the streak limit);
 // every kInjectionInterval turns the injection queue first (so it cannot
 // starve); then the local queue, the injection queue, and then it
-// searches: steals from a victim (--steal one, half; sched/steal.hpp) and,
+// searches: steals from a victim (--steal one, half, after
+// --steal-patience during its spin; sched/steal.hpp) and,
 // on its last pass with lifo stealable, takes a victim's slot. At most half
 // the workers (at least one) search at once; the others park at once. A
 // searching worker leaves a lone queued actor to its owner for grace_ns.
