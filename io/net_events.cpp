@@ -259,28 +259,23 @@ bool NetService::on_data(uint32_t index, std::span<const std::byte> bytes, bool 
     return false;
   }
   const uint64_t tag = ReadCredit::tag(index, slot.generation);
-  if (adoptable) {
-    // Charged before the message exists: a worker may free it at once.
-    const bool over = read_credit_.charge(slot, adopted_reads_.charge());
-    core::Message msg = core::Message::adopted(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed),
-                                               bytes.data(), bytes.size(), &adopted_reads_, tag);
-    msg.target = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
-    runtime_.send(std::move(msg), -1);
-    if (over && !slot.read_paused.load(std::memory_order_relaxed)) drive_pause(index);
-    return true;
-  }
-  const bool over = read_credit_.charge(slot, bytes.size());
+  // Charged before the message exists: a worker may free it at once.
+  const bool over = read_credit_.charge(slot, adoptable ? adopted_reads_.charge() : bytes.size());
+  const uint64_t session = slot.id.load(std::memory_order_relaxed);
   try {
-    core::Message msg = core::Message::hooked(core::kTypeSocketData, slot.id.load(std::memory_order_relaxed),
-                                              bytes.data(), bytes.size(), &read_credit_, tag);
+    using core::Message;
+    Message msg = adoptable ? Message::adopted(core::kTypeSocketData, session, bytes.data(), bytes.size(),
+                                               &adopted_reads_, tag)
+                            : Message::hooked(core::kTypeSocketData, session, bytes.data(), bytes.size(),
+                                              &read_credit_, tag);
     msg.target = core::ActorId::from_value(slot.owner.load(std::memory_order_relaxed));
     runtime_.send(std::move(msg), -1);
-  } catch (const std::bad_alloc&) {
+  } catch (const std::bad_alloc&) {  // hooked only: adopting never allocates
     read_credit_.payload_released(tag, bytes.size());  // no message: the charge goes back
     dropped_reads_.add();
   }
   if (over && !slot.read_paused.load(std::memory_order_relaxed)) drive_pause(index);
-  return false;
+  return adoptable;
 }
 
 void NetService::on_eof(uint32_t index) noexcept {
