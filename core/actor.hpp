@@ -67,8 +67,9 @@ class Actor {
   friend class Context;
   uint32_t last_session_ = 0;  // touched only by the worker running this actor
   // The spawner's id: written by spawn before the cell's owner_id_ release
-  // (core/runtime.hpp spawn_now), read by the worker after it popped the
-  // start message, which orders it; never written again.
+  // (core/runtime.hpp spawn_now), read by the worker that runs the start
+  // (popped as a message, or folded into the cell), which orders it; never
+  // written again.
   ActorId parent_;
 };
 

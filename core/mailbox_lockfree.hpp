@@ -1,6 +1,7 @@
 // mailbox_lockfree.hpp: the `lockfree` mailbox, an MPSC queue after Dmitry
 // Vyukov's non-intrusive design, with the actor's activation bit folded into
-// the producer pointer (Pony's messageq does the same).
+// the producer pointer (Pony's messageq does the same). try_activate()
+// takes that bit without a message (a folded start: core/actor_cell.hpp).
 //
 // Structure: a singly linked list from tail_ (consumer) to head_ (producers).
 // tail_ always points at a dummy node whose message was already taken; the
@@ -97,6 +98,24 @@ class LockfreeMailbox {
     // (the caller re-queues the actor and pops again later).
     return head_.compare_exchange_strong(expected, tag_idle(tail_), std::memory_order_release,
                                          std::memory_order_relaxed);
+  }
+
+  // Any thread: takes the activation of an idle mailbox without pushing a
+  // message (spawn folds the start message into the cell this way: one
+  // node allocated and freed less per actor). True when it was idle: the
+  // caller holds the activation and must schedule the actor, exactly as
+  // after a push that returned true; false when it was not idle (a stale
+  // sender's message keeps it active), and nothing changed. An idle
+  // mailbox is empty, so the owner's first turn finds only what was pushed
+  // after this call.
+  bool try_activate() noexcept {
+    QueueLink* seen = head_.load(std::memory_order_relaxed);
+    if (!is_idle(seen)) return false;
+    // acquire: pairs with the release CAS in try_set_idle(), like a push
+    // that sees the idle bit (the last consumer's writes are visible). A
+    // push racing us either exchanged first (we fail) or reads our untagged
+    // value and does not schedule.
+    return head_.compare_exchange_strong(seen, untag(seen), std::memory_order_acquire, std::memory_order_relaxed);
   }
 
   // Consumer only: messages queued (may lag a push in flight by one). Only

@@ -7,7 +7,8 @@
 // message's target against the cell's live id; everything else becomes a
 // counted dead letter, answered with kTypeError to a live sender), 3 mutual
 // exclusion and 4 activation (a cell runs only after the push that found its
-// mailbox idle scheduled it, and leaves a worker only by try_set_idle() or by
+// mailbox idle, or the spawn that folded its start into the idle mailbox
+// (queue_start), scheduled it, and leaves a worker only by try_set_idle() or by
 // the policy's after_turn()), 5 (the policy's next() parks only after its
 // final look), 6 clean stop (stop() joins every worker, then
 // releases and counts every queued message and destroys every actor).
@@ -249,10 +250,14 @@ class Runtime final : public RuntimeBase {
     uint32_t traced_id = 0;
     if (w.trace != nullptr) [[unlikely]] {
       traced_from = TraceRing::now();
-      traced_id = cell->live_id_;  // 0 before the start message: read again after the turn
+      traced_id = cell->live_id_;  // 0 before the start: read again after the turn
     }
     Message msg;
     std::size_t ran = 0;
+    if (cell->start_id_ != 0) [[unlikely]] {  // a folded start runs before any message
+      ++ran;
+      run_folded_start(w, cell);
+    }
     while (ran < budget && cell->pop(msg)) {
       ++ran;
       dispatch(w, cell, msg);
@@ -283,6 +288,7 @@ class Runtime final : public RuntimeBase {
 
   void dispatch(Worker& w, Cell* cell, Message& msg) noexcept {
     if (msg.target.value() != cell->live_id_) [[unlikely]] {
+      // A start that came as a message (queue_start could not fold it).
       // acquire: pairs with the release store of owner_id_ in spawn_now(), so
       // actor_ is visible once the start message's target matches.
       if (msg.type == kTypeStart && msg.target.value() != 0 &&
@@ -295,6 +301,18 @@ class Runtime final : public RuntimeBase {
       return;
     }
     invoke(w, cell, msg, /*start=*/false);
+  }
+
+  // The start spawn folded into the cell (queue_start): dispatched like a
+  // start message, counted as one.
+  void run_folded_start(Worker& w, Cell* cell) noexcept {
+    Message start;
+    start.type = kTypeStart;
+    start.source = cell->actor_->parent_;
+    start.target = ActorId::from_value(cell->start_id_);
+    cell->live_id_ = cell->start_id_;
+    cell->start_id_ = 0;
+    invoke(w, cell, start, /*start=*/true);
   }
 
   void invoke(Worker& w, Cell* cell, Message& msg, bool start) noexcept {
@@ -355,9 +373,24 @@ class Runtime final : public RuntimeBase {
     if constexpr (requires { cell.count_pushes(true); }) cell.count_pushes(batch_reads_length_);
   }
 
-  // A start message (spawn): counted like any push, never refused.
-  bool push_start(Cell* cell, Message&& start) noexcept {
+  // Queues a new actor's start, after its owner_id_'s release; true when
+  // the caller must schedule the cell. Counted like any push, never
+  // refused. A kind with try_activate() folds it into the cell when the
+  // mailbox is idle (start_id_, core/actor_cell.hpp): no node to allocate,
+  // push, pop and free. Otherwise (a stale sender's messages keep the
+  // mailbox active, or the kind cannot) a start message goes behind them.
+  bool queue_start(Cell* cell, ActorId id, ActorId parent) noexcept {
     if (limit_ != 0) cell->queued_.fetch_add(1, std::memory_order_relaxed);  // relaxed: a hint
+    if constexpr (requires { cell->try_activate(); }) {
+      if (cell->try_activate()) {
+        cell->start_id_ = id.value();  // the activation is ours: no worker runs this cell
+        return true;
+      }
+    }
+    Message start;
+    start.type = kTypeStart;
+    start.source = parent;
+    start.target = id;
     return cell->push(std::move(start));
   }
 
@@ -375,17 +408,13 @@ class Runtime final : public RuntimeBase {
     if constexpr (requires { policy_.on_spawn(*cell, slot.index, &w->state, placement); })
       policy_.on_spawn(*cell, slot.index, w ? &w->state : nullptr, placement);
     cell->owner_id_.store(id.value(), std::memory_order_release);  // pairs with acquire in find/dispatch
-    Message start;
-    start.type = kTypeStart;
-    start.source = parent;
-    start.target = id;
     if (w) w->counters.spawns.add(); else external_spawns_.add();
-    if (push_start(cell, std::move(start))) policy_.schedule(cell, w ? &w->state : nullptr);
+    if (queue_start(cell, id, parent)) policy_.schedule(cell, w ? &w->state : nullptr);
     return id;
   }
 
   // A batch (core/actor.hpp): reserve every slot, build every actor, publish
-  // them all, queue every start message keeping the activations it wins,
+  // them all, queue every start (queue_start) keeping the activations it wins,
   // and only then schedule those. All or nothing.
   bool spawn_batch_now(std::span<ActorId> ids, const BatchFactory& make, ActorId parent, Worker* w) noexcept {
     const std::size_t n = ids.size();
@@ -426,13 +455,7 @@ class Runtime final : public RuntimeBase {
         policy_.on_spawn(*cell, slots[i].index, w ? &w->state : nullptr, -1);
       cell->owner_id_.store(ids[i].value(), std::memory_order_release);  // pairs with acquire in find/dispatch
     }
-    for (std::size_t i = 0; i < n; ++i) {
-      Message start;
-      start.type = kTypeStart;
-      start.source = parent;
-      start.target = ids[i];
-      won[i] = push_start(slots[i].cell, std::move(start)) ? 1 : 0;
-    }
+    for (std::size_t i = 0; i < n; ++i) won[i] = queue_start(slots[i].cell, ids[i], parent) ? 1 : 0;
     for (std::size_t i = 0; i < n; ++i)
       if (won[i]) policy_.schedule(slots[i].cell, w ? &w->state : nullptr);
     if (w) w->counters.spawns.add(n); else external_spawns_.add(n);
@@ -473,6 +496,10 @@ class Runtime final : public RuntimeBase {
       Cell* cell = registry_.cell_at(i);
       if (cell == nullptr) continue;
       while (cell->pop(msg)) dropped_at_stop_.add();
+      if (cell->start_id_ != 0) {  // a folded start that never ran
+        cell->start_id_ = 0;
+        dropped_at_stop_.add();
+      }
       if (cell->actor_ != nullptr) {
         delete cell->actor_;
         cell->actor_ = nullptr;

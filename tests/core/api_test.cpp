@@ -2,7 +2,7 @@
 // sched/select.hpp: Context::parent(), main-thread inboxes, spawn_batch,
 // presets named in Config, the default on_message.
 // Targets: a parent that is only the start message's source (lost after
-// on_start); an inbox that loses or reorders a sender's messages, misses a
+// on_start); a start overtaken by messages sent right after the spawn; an inbox that loses or reorders a sender's messages, misses a
 // wake-up (a receive that sleeps through a push: the test then times out),
 // returns nothing when messages wait, blocks past stop(), or leaks the
 // messages it held at stop (they must be counted in dropped_at_stop, so that
@@ -160,6 +160,85 @@ TEST_P(Api, ParentIsTheSpawnerOrNoActorAndOutlivesOnStart) {
   auto later = inbox.receive(kGenerousTimeout);
   ASSERT_TRUE(later);
   EXPECT_EQ(report_of(*later).parent, root);
+}
+
+// Target: the start of an actor overtaken by messages sent right after its
+// spawn (a folded start, core/runtime.hpp queue_start, that a turn skips, or
+// a start pushed behind them); a start counted other than as one message.
+// A spawner actor spawns children in rounds; each child exits after its 3rd
+// message, so later rounds reuse their cells (the lockfree kind folds the
+// start when the cell's mailbox is idle, else queues a start message).
+class StartFirstChild final : public actorlab::core::Actor {
+ public:
+  StartFirstChild(Tally& overtaken, ActorId report) : overtaken_(overtaken), report_(report) {}
+  void on_start(Context&) override { started_ = true; }
+  void on_message(Context& ctx, Message& msg) override {
+    if (!started_ || msg.as<uint32_t>() != seen_) overtaken_.add();
+    if (++seen_ == 3) {
+      ctx.send(report_, kReport, uint32_t{0});
+      ctx.exit();
+    }
+  }
+
+ private:
+  Tally& overtaken_;
+  ActorId report_;
+  bool started_ = false;
+  uint32_t seen_ = 0;
+};
+
+class RoundSpawner final : public actorlab::core::Actor {
+ public:
+  RoundSpawner(Tally& overtaken, ActorId inbox, int rounds) : overtaken_(overtaken), inbox_(inbox), rounds_(rounds) {}
+  void on_start(Context& ctx) override { round(ctx); }
+  void on_message(Context& ctx, Message&) override {
+    if (++reports_ % kPerRound == 0) round(ctx);
+  }
+
+ private:
+  static constexpr int kPerRound = 50;
+  void round(Context& ctx) {
+    if (rounds_-- == 0) {
+      ctx.send(inbox_, kReport, uint32_t{1});
+      return;
+    }
+    for (int i = 0; i < kPerRound; ++i) {
+      const ActorId child = ctx.spawn<StartFirstChild>(overtaken_, ctx.self());
+      for (uint32_t n = 0; n < 3; ++n) ctx.send(child, kSeq, n);
+    }
+  }
+  Tally& overtaken_;
+  ActorId inbox_;
+  int rounds_;
+  int reports_ = 0;
+};
+
+TEST_P(Api, StartRunsBeforeTheMessagesSentRightAfterSpawn) {
+  auto engine = make_test_engine(GetParam());
+  Inbox inbox = engine->inbox();
+  Tally overtaken;
+  // From outside, before and after start().
+  const ActorId early = engine->spawn<StartFirstChild>(overtaken, inbox.id());
+  for (uint32_t n = 0; n < 3; ++n) ASSERT_EQ(engine->send(early, kSeq, n), SendStatus::kOk);
+  engine->spawn<RoundSpawner>(overtaken, inbox.id(), 40);
+  engine->start();
+  const ActorId late = engine->spawn<StartFirstChild>(overtaken, inbox.id());
+  for (uint32_t n = 0; n < 3; ++n) ASSERT_EQ(engine->send(late, kSeq, n), SendStatus::kOk);
+  int children_done = 0;
+  bool spawner_done = false;
+  while (!spawner_done || children_done < 2) {
+    auto msg = inbox.receive(kGenerousTimeout);
+    ASSERT_TRUE(msg) << "a report never came";
+    if (msg->as<uint32_t>() == 1) spawner_done = true; else ++children_done;
+  }
+  engine->stop();
+  const auto stats = engine->stats();
+  EXPECT_EQ(overtaken.get(), 0u) << "a message ran before its actor's start, or out of order";
+  EXPECT_EQ(stats.get("dead_letters"), 0u);
+  // 2 + 1 + 2000 actors; each start counts as one message dispatched.
+  EXPECT_EQ(stats.get("spawns"), 2003u);
+  EXPECT_EQ(stats.get("messages") + stats.get("inbox_received") + stats.get("dropped_at_stop"),
+            stats.get("spawns") + 3u * 2002u + 2000u + 2u + 1u);
 }
 
 TEST_P(Api, InboxGetsEveryMessageInOrderPerSender) {

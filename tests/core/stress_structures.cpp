@@ -6,7 +6,9 @@
 // Targets: a message lost, duplicated or reordered per producer; the
 // activation bit: push() must return true exactly once per idle transition
 // (never while the consumer holds the mailbox: a double run; never missing:
-// a lost wake-up, seen here as messages nobody will pop). The in-flight bound
+// a lost wake-up, seen here as messages nobody will pop); with an activator
+// thread calling the lockfree kind's try_activate() (a start folded into the
+// cell), its wins count alike. The in-flight bound
 // keeps the spinring at its first 4-8 slots, so wrap and grow are reached,
 // and moves the segmented kind across its block edges (capacities 1, 4, 16,
 // 32 after each idle period, then recycled 32-slot blocks) many times.
@@ -24,7 +26,8 @@
 // own ids again and again, each only after the taker took it back, while
 // one taker takes the stack whole; every return taken exactly once, none
 // taken while not out, and each id's plain payload handed over (TSan).
-// Threads: 3 producers + 1 consumer (mailboxes, MPSC queue); 2 + 2 and 3
+// Threads: 3 producers + 1 consumer (mailboxes, MPSC queue; 1-2 producers
+// + 1 activator + 1 consumer); 2 + 2 and 3
 // mixed (queues); 3 owner-thieves (steal queue).
 #include <gtest/gtest.h>
 
@@ -76,10 +79,13 @@ struct MailboxVerdict {
   std::atomic<uint64_t> double_activations{0};
 };
 
+// activator: one more thread takes the activation without a message
+// (try_activate(), a folded start) whenever it finds the mailbox idle; its
+// wins count as activations like a push's.
 template <class MB>
-void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
+void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight, bool activator = false) {
   SCOPED_TRACE(std::string(MB::kName) + " total=" + std::to_string(total) + " in_flight<=" +
-               std::to_string(max_in_flight));
+               std::to_string(max_in_flight) + (activator ? " with an activator" : ""));
   static_assert(actorlab::core::Mailbox<MB>);
   auto mb = std::make_unique<MB>();
   const uint64_t per = total / producers;
@@ -89,8 +95,24 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
   std::atomic<int> owner{0};
   std::atomic<uint64_t> pushed{0}, popped{0};
   std::atomic<bool> abort{false};  // set when the consumer gives up, so producers stop waiting
+  std::atomic<int> producers_done{0};
+  std::atomic<uint64_t> message_free_activations{0};
 
   std::vector<std::thread> threads;
+  if constexpr (requires { mb->try_activate(); }) {
+    if (activator)
+      threads.emplace_back([&] {
+        while (producers_done.load(std::memory_order_relaxed) < producers && !abort.load(std::memory_order_relaxed)) {
+          if (mb->try_activate()) {
+            v.activations.fetch_add(1, std::memory_order_relaxed);
+            message_free_activations.fetch_add(1, std::memory_order_relaxed);
+            if (owner.exchange(1, std::memory_order_acq_rel) != 0)
+              v.double_activations.fetch_add(1, std::memory_order_relaxed);
+          }
+          std::this_thread::yield();
+        }
+      });
+  }
   for (int p = 0; p < producers; ++p) {
     threads.emplace_back([&, p] {
       for (uint64_t i = 0; i < per; ++i) {
@@ -109,6 +131,7 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
             v.double_activations.fetch_add(1, std::memory_order_relaxed);
         }
       }
+      producers_done.fetch_add(1, std::memory_order_relaxed);
     });
   }
 
@@ -166,6 +189,9 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
     }
   }
   for (auto& t : threads) t.join();
+  // An activation without a message after the last pop: the consumer holds
+  // an empty mailbox and gives it up.
+  if (!v.stalled && !v.stuck && owner.exchange(0, std::memory_order_acq_rel) == 1 && mb->try_set_idle()) ++v.idles;
 
   EXPECT_FALSE(v.stalled) << "lost wake-up: " << total - v.popped << " messages queued, mailbox never handed over";
   EXPECT_FALSE(v.stuck) << "lost message: the mailbox will not go idle, yet pops find nothing for 10 s ("
@@ -178,6 +204,7 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
   EXPECT_EQ(v.false_wakes, 0u) << "push() said 'was idle' while the consumer held the mailbox";
   EXPECT_EQ(v.activations.load(), v.idles) << "one 'was idle' per idle transition";
   EXPECT_GT(v.idles, 1u) << "the mailbox never went idle mid-run: the test was vacuous";
+  if (activator) EXPECT_GT(message_free_activations.load(), 0u) << "try_activate() never won: vacuous";
   Message left;
   EXPECT_FALSE(mb->pop(left));
   ::testing::Test::RecordProperty(std::string(MB::kName) + "_idle_transitions", static_cast<int>(v.idles));
@@ -186,6 +213,12 @@ void mailbox_stress(uint64_t total, int producers, uint64_t max_in_flight) {
 TEST(StressMailbox, LockfreeActivationAndOrder) {
   mailbox_stress<LockfreeMailbox>(scale(2'000'000), 3, 256);
   mailbox_stress<LockfreeMailbox>(scale(500'000), 3, 4);
+}
+// Target: try_activate() (the folded start) winning while a push also saw
+// the idle bit (a double run), or taking the bit of a non-empty mailbox.
+TEST(StressMailbox, LockfreeActivationWithoutAMessage) {
+  mailbox_stress<LockfreeMailbox>(scale(500'000), 2, 4, /*activator=*/true);
+  mailbox_stress<LockfreeMailbox>(scale(500'000), 1, 1, /*activator=*/true);
 }
 TEST(StressMailbox, SpinRingActivationAndOrder) {
   mailbox_stress<SpinRingMailbox>(scale(2'000'000), 3, 256);
