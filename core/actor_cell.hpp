@@ -7,8 +7,9 @@
 //     0 when the slot is free. spawn stores it (release) after actor_;
 //     retire stores 0. Senders read it (acquire) to refuse dead targets early.
 //   live_id_ (consumer-owned): the id whose start (a message, or folded:
-//     start_id_) this cell has dispatched and which has not exited. dispatch() compares each message's
-//     target to it; any other target is a dead letter. So a message that
+//     start_id_) this cell has dispatched and which has not exited.
+//     dispatch() compares each message's target to it; any other target is
+//     a dead letter. So a message that
 //     raced with an exit, or lands after the slot was reused, never reaches
 //     the wrong actor.
 //   actor_: written by spawn before owner_id_'s release; read by the worker
