@@ -9,9 +9,8 @@
 //   live_id_ (consumer-owned): the id whose start (a message, or folded:
 //     start_id_) this cell has dispatched and which has not exited.
 //     dispatch() compares each message's target to it; any other target is
-//     a dead letter. So a message that
-//     raced with an exit, or lands after the slot was reused, never reaches
-//     the wrong actor.
+//     a dead letter. So a message that raced with an exit, or lands after
+//     the slot was reused, never reaches the wrong actor.
 //   actor_: written by spawn before owner_id_'s release; read by the worker
 //     only after it dispatched the matching start, whose push/pop or, when
 //     folded, whose schedule (release/acquire) orders it.
@@ -60,7 +59,6 @@ struct ActorCell : MB {
   // so a batch rule that reads the length (sched/batch.hpp) counts the
   // start as the message it stands for.
   std::size_t size_hint() noexcept { return MB::size_hint() + (start_id_ != 0 ? 1 : 0); }
-
 };
 
 }  // namespace actorlab::core

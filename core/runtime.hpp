@@ -306,13 +306,18 @@ class Runtime final : public RuntimeBase {
   // The start spawn folded into the cell (queue_start): dispatched like a
   // start message, counted as one.
   void run_folded_start(Worker& w, Cell* cell) noexcept {
-    Message start;
-    start.type = kTypeStart;
-    start.source = cell->actor_->parent_;
-    start.target = ActorId::from_value(cell->start_id_);
+    Message start = start_message(ActorId::from_value(cell->start_id_), cell->actor_->parent_);
     cell->live_id_ = cell->start_id_;
     cell->start_id_ = 0;
     invoke(w, cell, start, /*start=*/true);
+  }
+
+  static Message start_message(ActorId id, ActorId parent) noexcept {
+    Message start;
+    start.type = kTypeStart;
+    start.source = parent;
+    start.target = id;
+    return start;
   }
 
   void invoke(Worker& w, Cell* cell, Message& msg, bool start) noexcept {
@@ -387,11 +392,7 @@ class Runtime final : public RuntimeBase {
         return true;
       }
     }
-    Message start;
-    start.type = kTypeStart;
-    start.source = parent;
-    start.target = id;
-    return cell->push(std::move(start));
+    return cell->push(start_message(id, parent));
   }
 
   ActorId spawn_now(std::unique_ptr<Actor> actor, ActorId parent, Worker* w, int placement) noexcept {

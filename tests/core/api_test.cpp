@@ -2,8 +2,9 @@
 // sched/select.hpp: Context::parent(), main-thread inboxes, spawn_batch,
 // presets named in Config, the default on_message.
 // Targets: a parent that is only the start message's source (lost after
-// on_start); a start overtaken by messages sent right after the spawn; an inbox that loses or reorders a sender's messages, misses a
-// wake-up (a receive that sleeps through a push: the test then times out),
+// on_start); a start overtaken by messages sent right after the spawn; an
+// inbox that loses or reorders a sender's messages, misses a wake-up (a
+// receive that sleeps through a push: the test then times out),
 // returns nothing when messages wait, blocks past stop(), or leaks the
 // messages it held at stop (they must be counted in dropped_at_stop, so that
 // messages + inbox_received + dropped_at_stop == spawns + accepted sends);
@@ -235,7 +236,9 @@ TEST_P(Api, StartRunsBeforeTheMessagesSentRightAfterSpawn) {
   const auto stats = engine->stats();
   EXPECT_EQ(overtaken.get(), 0u) << "a message ran before its actor's start, or out of order";
   EXPECT_EQ(stats.get("dead_letters"), 0u);
-  // 2 + 1 + 2000 actors; each start counts as one message dispatched.
+  // 2 + 1 + 2000 actors; each start counts as one message dispatched. Sends:
+  // 3 to each of the 2002 children, 2000 reports to the spawner, 2 from the
+  // outside children and 1 from the spawner to the inbox.
   EXPECT_EQ(stats.get("spawns"), 2003u);
   EXPECT_EQ(stats.get("messages") + stats.get("inbox_received") + stats.get("dropped_at_stop"),
             stats.get("spawns") + 3u * 2002u + 2000u + 2u + 1u);
