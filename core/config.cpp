@@ -100,6 +100,7 @@ nlohmann::json Config::to_json() const {
       {"home", home},
       {"lifo", lifo},
       {"lifo_backoff_ns", lifo_backoff_ns},
+      {"local_push", local_push},
       {"steal", steal},
       {"steal_patience_ns", steal_patience_ns},
       {"idle", idle},

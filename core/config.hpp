@@ -80,6 +80,7 @@ struct Config {
   std::string home = "spawner";          // placement=home: spawner | hash (spawner: 1.5-2.6x on skynet, fanout, big; README)
   std::string lifo = "on";               // off | on | stealable
   uint64_t lifo_backoff_ns = 3000;       // lifo=stealable: a thief's wait before taking the slot (Go: ~3 us)
+  std::string local_push = "back";       // placement local: where a newly runnable actor enters the worker's queue (back | front)
   std::string steal = "half";            // off | one | half (placements with per-worker queues)
   uint64_t steal_patience_ns = 0;        // steal on: a thief leaves a victim alone while its queue's head moves, up to this long
   std::string idle = "spin-then-park";   // spin | park | spin-then-park

@@ -205,6 +205,9 @@ std::vector<Knob> build_table() {
                      "ns a thief leaves a victim's queue alone while the victim keeps popping it (0: steal at once; "
                      "the look before parking steals at once)",
                      "steal=one|half"));
+  t.push_back(choice("local-push", S::kRuntime, names(local_push_choices()), &Config::local_push,
+                     "where a newly runnable actor enters its worker's queue: back (FIFO) or front (run next)",
+                     "placement=local"));
   t.push_back(choice("steal", S::kRuntime, names(steal_choices()), &Config::steal,
                      "what an idle worker takes from a victim", "placements with per-worker queues (local, home)"));
   t.push_back(choice("idle", S::kRuntime, names(idle_choices()), &Config::idle,

@@ -42,10 +42,17 @@ HomeRule parse_home(std::string_view text) {
   unknown("home", text, "spawner, hash");
 }
 
+LocalPush parse_local_push(std::string_view text) {
+  if (text == "back") return LocalPush::kBack;
+  if (text == "front") return LocalPush::kFront;
+  unknown("local-push", text, "back, front");
+}
+
 Parts Parts::from(const core::Config& config) {
   Parts p;
   p.lifo = parse_lifo(config.lifo);
   p.lifo_backoff_ns = config.lifo_backoff_ns;
+  p.local_push = parse_local_push(config.local_push);
   p.steal = parse_steal(config.steal);
   p.steal_patience_ns = config.steal_patience_ns;
   p.home = parse_home(config.home);

@@ -4,8 +4,15 @@
 // workers (main, net, timer threads) and for a full local queue's overflow.
 // Where a newly runnable actor goes:
 //   - scheduled by a worker during a turn: into that worker's LIFO slot
-//     (--lifo on, stealable; sched/lifo.hpp), else the back of its local
-//     queue;
+//     (--lifo on, stealable; sched/lifo.hpp), else its local queue: the
+//     back, or with --local-push=front the front (it runs next: a spawn
+//     tree runs depth first, so few of its actors are alive at once). The
+//     slot's displaced actor is newly runnable too and goes the same way;
+//     an actor requeued after its turn, or by the slot's streak limit,
+//     always goes to the back. While actors wait at the back, the worker
+//     pops at most kFrontStreakLimit front-pushed actors in a row; then
+//     new ones go to the back until it reaches one from the back
+//     (FrontRegion), so the front rule cannot starve the back;
 //   - scheduled from outside the workers: into the injection queue.
 // Which actor a worker runs next: the LIFO slot (within the streak limit);
 // every kInjectionInterval turns the injection queue first (so it cannot
@@ -61,6 +68,18 @@ struct LocalPlacement {
    public:
     static constexpr uint32_t kInjectionInterval = 61;  // Go's and Tokio's global-queue interval
 
+    // Guessed, like the LIFO slot's streak limit: long enough that a spawn
+    // tree stays depth first, short beside a weights batch of turns.
+    static constexpr uint32_t kFrontStreakLimit = 32;
+
+    // --local-push=front's bookkeeping (owner only; StealQueue positions
+    // are free-running indices). The actors pushed at the front sit at
+    // [head, boundary), those pushed at the back at [boundary, tail).
+    struct FrontRegion {
+      uint32_t boundary = 0;
+      uint32_t streak = 0;  // front pops in a row while the back held actors
+    };
+
     struct WorkerState {
       int weight = -1;
       uint32_t tick = 0;
@@ -69,6 +88,7 @@ struct LocalPlacement {
       typename Injection::Handle injection_handle;
       Local local;
       LifoSlot<Cell> lifo;
+      FrontRegion front;
       PartCounters counters;
     };
 
@@ -102,10 +122,10 @@ struct LocalPlacement {
           if (displaced != nullptr) idle_.on_pop();  // its count moves to the new occupant
           if (idle_.on_push()) count_wakeup(w->counters);
         }
-        if (displaced != nullptr) push_local(*w, displaced);
+        if (displaced != nullptr) push_newly_runnable(*w, displaced);
         return;
       }
-      push_local(*w, cell);
+      push_newly_runnable(*w, cell);
     }
 
     Cell* next(WorkerState& w, const std::atomic<bool>& stopping) noexcept {
@@ -145,6 +165,23 @@ struct LocalPlacement {
       return w.local.len() != 0 || idle_.queued_hint() > 0;
     }
 
+    static bool before(uint32_t a, uint32_t b) noexcept { return static_cast<int32_t>(a - b) < 0; }
+
+    // --local-push: the front when asked, within the streak limit, with
+    // room and no steal in flight (sched/steal_queue.hpp); else the back.
+    void push_newly_runnable(WorkerState& w, Cell* cell) noexcept {
+      if (parts_.local_push == LocalPush::kFront && w.front.streak < kFrontStreakLimit) {
+        bool nonempty = false;
+        const uint32_t head = w.local.head_position(nonempty);
+        if (!before(head, w.front.boundary)) w.front.boundary = head;  // no front actor left: restart here
+        if (w.local.push_front(cell)) {
+          if (count_local_ && idle_.on_push()) count_wakeup(w.counters);
+          return;
+        }
+      }
+      push_local(w, cell);
+    }
+
     void push_local(WorkerState& w, Cell* cell) noexcept {
       if (!w.local.push(cell)) {  // overflow: the injection queue, always counted
         injection_.push(&w.injection_handle, cell);
@@ -155,8 +192,14 @@ struct LocalPlacement {
     }
 
     bool pop_local(WorkerState& w, Cell*& cell) noexcept {
-      if (!w.local.pop(cell)) return false;
+      uint32_t position = 0;
+      if (!w.local.pop(cell, &position)) return false;
       if (count_local_) idle_.on_pop();
+      if (parts_.local_push == LocalPush::kFront) {
+        const bool back_waits = w.local.tail_position() != w.front.boundary;
+        if (before(position, w.front.boundary) && back_waits) ++w.front.streak;
+        else w.front.streak = 0;
+      }
       return true;
     }
 

@@ -43,6 +43,7 @@ void set_part(core::Config& c, const std::string& knob, const std::string& value
   else if (knob == "home") c.home = value;
   else if (knob == "lifo") c.lifo = value;
   else if (knob == "lifo-backoff") c.lifo_backoff_ns = core::parse_unsigned(value, 0, UINT64_MAX, knob);
+  else if (knob == "local-push") c.local_push = value;
   else if (knob == "steal") c.steal = value;
   else if (knob == "steal-patience") c.steal_patience_ns = core::parse_unsigned(value, 0, UINT64_MAX, knob);
   else if (knob == "batch") c.batch = core::BatchKnob::parse(value);
@@ -105,6 +106,15 @@ const std::vector<Named>& lifo_choices() {
       {"off", "no LIFO slot: a woken actor joins the back of its queue"},
       {"on", "the actor messaged during a turn runs next on that worker; no one else may take it"},
       {"stealable", "as on, but a thief may take it on its last pass after --lifo-backoff (Go's runnext)"},
+  };
+  return list;
+}
+
+const std::vector<Named>& local_push_choices() {
+  static const std::vector<Named> list = {
+      {"back", "a newly runnable actor joins the back of the worker's queue (FIFO, Tokio's)"},
+      {"front", "it goes to the front, to run next (depth-first, Cilk's work-first order); an actor requeued "
+                "after its turn still goes to the back"},
   };
   return list;
 }
@@ -172,6 +182,7 @@ bool apply_preset(std::string_view name, core::Config& config) {
   config.home = defaults.home;
   config.lifo = defaults.lifo;
   config.lifo_backoff_ns = defaults.lifo_backoff_ns;
+  config.local_push = defaults.local_push;
   config.steal = defaults.steal;
   config.steal_patience_ns = defaults.steal_patience_ns;
   config.idle = defaults.idle;
@@ -194,6 +205,7 @@ core::Config resolve(const core::Config& config) {
   if (config.home != d.home) out.home = config.home;
   if (config.lifo != d.lifo) out.lifo = config.lifo;
   if (config.lifo_backoff_ns != d.lifo_backoff_ns) out.lifo_backoff_ns = config.lifo_backoff_ns;
+  if (config.local_push != d.local_push) out.local_push = config.local_push;
   if (config.steal != d.steal) out.steal = config.steal;
   if (config.steal_patience_ns != d.steal_patience_ns) out.steal_patience_ns = config.steal_patience_ns;
   if (config.idle != d.idle) out.idle = config.idle;
@@ -222,6 +234,11 @@ void validate(const core::Config& given) {
         "use --steal=off or --placement=local",
         config.steal, config.placement,
         config.placement == "global" ? "has one FIFO" : "binds each actor to its home worker"));
+  if (parts.local_push != LocalPush::kBack && config.placement != "local")
+    throw core::ConfigError(fmt::format(
+        "local-push: '{}' orders a worker's own queue, which only placement local has; placement is {}; "
+        "use --local-push=back or --placement=local",
+        config.local_push, config.placement));
   if (parts.lifo == LifoMode::kStealable && config.placement == "home")
     throw core::ConfigError(
         "lifo: 'stealable' lets a thief run the slot's actor on another worker, but placement home binds "

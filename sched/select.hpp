@@ -1,7 +1,7 @@
 // select.hpp: the one place where names become types. Picks the runtime
 // template instance for a Config's mailbox x placement x run queue, once at
-// start-up (the per-turn parts, lifo, steal, batch, idle and home, are
-// runtime values: sched/parts.hpp), checks that the parts combine
+// start-up (the per-turn parts, lifo, local-push, steal, batch, idle and
+// home, are runtime values: sched/parts.hpp), checks that the parts combine
 // (validate), and knows the presets: named compositions of parts.
 //
 // Presets and Config (the rule): `config.policy` names the preset the parts
@@ -12,9 +12,9 @@
 // is. A Config built in code (parts_expanded false) is resolved by
 // make_engine and validate (resolve()): the preset `policy` names is
 // expanded, and every part field (placement, home, lifo, lifo_backoff_ns,
-// steal, steal_patience_ns, idle, batch, mailbox, runqueue) that differs from its Config
-// default is the caller's explicit choice and wins over the preset's
-// value. So `policy = "steal", steal = "one"` is steal taking one actor at
+// local_push, steal, steal_patience_ns, idle, batch, mailbox, runqueue) that
+// differs from its Config default is the caller's explicit choice and wins
+// over the preset's value. So `policy = "steal", steal = "one"` is steal taking one actor at
 // a time. A field set explicitly to its default value cannot be told from
 // one left alone (the defaults are the steal preset's parts): for skynet
 // with a LIFO slot (lifo "on" is the default), call apply_preset("skynet",
@@ -47,6 +47,7 @@ const std::vector<Named>& mailbox_kinds();
 const std::vector<Named>& placement_choices();
 const std::vector<Named>& home_choices();
 const std::vector<Named>& lifo_choices();
+const std::vector<Named>& local_push_choices();
 const std::vector<Named>& steal_choices();
 const std::vector<Named>& idle_choices();
 // The io choices `actorlab list` prints: --backend (io/'s backends) and

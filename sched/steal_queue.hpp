@@ -1,6 +1,7 @@
 // steal_queue.hpp: a worker's bounded run queue for placement local: one
-// owner pushes at the tail and pops at the head (FIFO); other workers steal
-// half of it (or one item: `max`) at once. The design follows the queue of Tokio's multi-thread
+// owner pushes at the tail and pops at the head (FIFO), or pushes at the
+// head (push_front: next to pop, for --local-push=front); other workers
+// steal half of it (or one item: `max`) from the head at once. The design follows the queue of Tokio's multi-thread
 // scheduler (a ring with two head indices), written for this project.
 //
 // Fields and orderings:
@@ -12,6 +13,10 @@
 //          owner never overwrites a slot at or after `steal`. steal == real
 //          when no steal is in flight; only one thief runs at a time.
 //          All CAS are acq_rel: each pairs with the others on head_.
+//          push_front fills slot real-1 (free: it is before `steal`) and
+//          then moves both indices back by one with a CAS, whose release
+//          pairs with a thief's acquire CAS in steal_into(); it gives up
+//          (false) while a steal is in flight or when the CAS loses.
 //   slots_ atomics only to keep the sanitizer's model exact; relaxed, as
 //          tail_ and head_ order them.
 // Capacity is a template parameter so the stress test runs with 4 slots and
@@ -46,8 +51,22 @@ class StealQueue {
     return true;
   }
 
-  // Owner. Oldest item first.
-  bool pop(T& out) noexcept {
+  // Owner: puts `item` at the head, to be popped next. False when full, or
+  // when a thief is copying or claims meanwhile: the caller push()es it.
+  bool push_front(T item) noexcept {
+    uint64_t head = head_.load(std::memory_order_acquire);
+    const uint32_t steal = steal_of(head), real = real_of(head);
+    if (steal != real) return false;  // a thief copies [steal, real), slot real-1 among them
+    if (tail_.load(std::memory_order_relaxed) - (real - 1) > Capacity) return false;
+    slots_[(real - 1) & kMask].store(item, std::memory_order_relaxed);
+    // Release: a thief whose CAS reads this head sees the slot filled.
+    return head_.compare_exchange_strong(head, pack(real - 1, real - 1), std::memory_order_acq_rel,
+                                         std::memory_order_acquire);
+  }
+
+  // Owner. The head first: the oldest push()ed item, or the latest
+  // push_front()ed one. `position`: the popped item's free-running index.
+  bool pop(T& out, uint32_t* position = nullptr) noexcept {
     uint64_t head = head_.load(std::memory_order_acquire);
     for (;;) {
       const uint32_t steal = steal_of(head), real = real_of(head);
@@ -56,10 +75,14 @@ class StealQueue {
       const uint64_t desired = steal == real ? pack(next, next) : pack(steal, next);
       if (head_.compare_exchange_weak(head, desired, std::memory_order_acq_rel, std::memory_order_acquire)) {
         out = slots_[real & kMask].load(std::memory_order_relaxed);
+        if (position != nullptr) *position = real;
         return true;
       }
     }
   }
+
+  // Owner: the free-running index the next push() fills.
+  uint32_t tail_position() const noexcept { return tail_.load(std::memory_order_relaxed); }
 
   // Owner (approximate for others).
   uint32_t len() const noexcept {

@@ -55,6 +55,8 @@ void print_list() {
       {"placement", "where does a newly runnable actor go?", sched::placement_choices},
       {"home", "which worker is an actor's home (placement=home)?", sched::home_choices},
       {"lifo", "does the actor just messaged run next on this worker?", sched::lifo_choices},
+      {"local-push", "does a newly runnable actor join the back of its worker's queue or the front?",
+       sched::local_push_choices},
       {"steal", "what does an idle worker take from a victim?", sched::steal_choices},
       {"idle", "how does an idle worker wait, and who wakes whom?", sched::idle_choices},
   };

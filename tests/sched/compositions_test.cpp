@@ -34,11 +34,12 @@ TEST(Compositions, GeneratedListHasEveryPresetAndEverySingleChange) {
         "skynet_mailbox_spinring", "skynet_runqueue_spinlist", "steal_lifo_off", "steal_lifo_stealable",
         "steal_steal_off", "steal_steal_one", "steal_batch_all", "steal_idle_spin", "steal_idle_park",
         "steal_mailbox_spinring", "steal_runqueue_spinlist", "pinned_home_hash", "skynet_mailbox_segmented",
-        "steal_mailbox_segmented", "steal_steal_patience_4000"})
+        "steal_mailbox_segmented", "steal_steal_patience_4000", "steal_local_push_front"})
     EXPECT_EQ(names.count(expected), 1u) << "missing composition " << expected;
   // Invalid single changes are not compositions: steal under global or home.
   EXPECT_EQ(names.count("skynet_steal_half"), 0u);
   EXPECT_EQ(names.count("steal_placement_global"), 0u);
+  EXPECT_EQ(names.count("skynet_local_push_front"), 0u);  // one global FIFO: no worker queue to order
   // skynet with placement home is the pinned preset: kept once, as pinned.
   EXPECT_EQ(names.count("skynet_placement_home"), 0u);
   if (!kSanitizerBuild) {
@@ -69,6 +70,11 @@ TEST(Compositions, ImpossibleCombinationsAreRefusedNamingTheConflict) {
   expect_refused([](auto& c) { sched::apply_preset("skynet", c); c.home = "hash"; },
                  {"home: 'hash'", "placement home only", "placement is global"});
   expect_refused([](auto& c) { c.net = "worker"; c.idle = "spin"; }, {"net: 'worker'", "never parks", "--net=thread"});
+  expect_refused([](auto& c) { sched::apply_preset("skynet", c); c.local_push = "front"; },
+                 {"local-push: 'front'", "placement local", "placement is global", "--local-push=back"});
+  expect_refused([](auto& c) { sched::apply_preset("pinned", c); c.local_push = "front"; },
+                 {"local-push: 'front'", "placement is home"});
+  expect_refused([](auto& c) { c.local_push = "middle"; }, {"local-push: unknown 'middle'", "back, front"});
   expect_refused([](auto& c) { c.lifo = "maybe"; }, {"lifo: unknown 'maybe'", "off, on, stealable"});
   expect_refused([](auto& c) { c.steal = "all"; }, {"steal: unknown 'all'", "off, one, half"});
   expect_refused([](auto& c) { c.idle = "sleep"; }, {"idle: unknown 'sleep'", "spin, park, spin-then-park"});

@@ -6,11 +6,15 @@
 // other work waits, and the injection queue checked every 61 turns), and the
 // pinned policy's private FIFO vs. its inbox. A policy that kept feeding the
 // flooder would leave the victim's messages waiting until the flood ends.
+// And --local-push=front (new actors run first): two tokens circling a ring
+// of three relays keep the front of the worker's queue busy for ever, so an
+// actor requeued at the back runs only because of the front streak limit.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "perf/clock.hpp"
 #include "tests/test_support.hpp"
@@ -59,6 +63,70 @@ class Victim final : public actorlab::core::Actor {
  private:
   Shared& s_;
 };
+
+constexpr uint32_t kToken = actorlab::core::kFirstUserType + 2;
+
+struct Ring {
+  std::vector<actorlab::core::ActorId> relays;
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> hops{0};
+  std::atomic<uint64_t> back_turns{0};
+};
+
+class Relay final : public actorlab::core::Actor {
+ public:
+  Relay(Ring& r, std::size_t next) : r_(r), next_(next) {}
+  void on_message(Context& ctx, Message&) override {
+    r_.hops.fetch_add(1, std::memory_order_relaxed);
+    if (!r_.stop.load(std::memory_order_relaxed)) ctx.send(r_.relays[next_], kToken, uint8_t{0});
+  }
+
+ private:
+  Ring& r_;
+  std::size_t next_;
+};
+
+// Messages itself once per turn: after each turn it is requeued at the back.
+class BackRunner final : public actorlab::core::Actor {
+ public:
+  explicit BackRunner(Ring& r) : r_(r) {}
+  void on_start(Context& ctx) override { ctx.send(ctx.self(), kFlood, uint8_t{0}); }
+  void on_message(Context& ctx, Message&) override {
+    r_.back_turns.fetch_add(1, std::memory_order_relaxed);
+    if (!r_.stop.load(std::memory_order_relaxed)) ctx.send(ctx.self(), kFlood, uint8_t{0});
+  }
+
+ private:
+  Ring& r_;
+};
+
+void run_front_case(const char* lifo) {
+  Ring ring;
+  auto engine = make_test_engine(preset_param("steal"), 1, [&](actorlab::core::Config& c) {
+    c.local_push = "front";
+    c.lifo = lifo;
+    c.batch = actorlab::core::BatchKnob::parse("1");  // one message per turn: the runner yields every turn
+  });
+  constexpr std::size_t kRelays = 3;
+  ring.relays.resize(kRelays);
+  for (std::size_t i = 0; i < kRelays; ++i) ring.relays[i] = engine->spawn_on<Relay>(0, ring, (i + 1) % kRelays);
+  engine->spawn_on<BackRunner>(0, ring);
+  engine->start();
+  for (int token = 0; token < 2; ++token)
+    ASSERT_EQ(engine->send(ring.relays[static_cast<std::size_t>(token)], kToken, uint8_t{0}),
+              actorlab::core::SendStatus::kOk);
+  ASSERT_TRUE(wait_until([&] { return ring.hops.load() > 10'000; })) << "the tokens never moved";
+  const uint64_t turns_before = ring.back_turns.load(), hops_before = ring.hops.load();
+  const bool ran = wait_until([&] { return ring.back_turns.load() >= turns_before + 100; }, std::chrono::seconds(5));
+  const uint64_t hops = ring.hops.load() - hops_before, turns = ring.back_turns.load() - turns_before;
+  ring.stop.store(true);
+  engine->stop();
+  EXPECT_TRUE(ran) << "lifo " << lifo << ": the actor at the back ran " << turns << " turns while the tokens made "
+                   << hops << " hops";
+}
+
+TEST(StarvationFrontPush, TokensPushedAtTheFrontDoNotStarveTheBackLifoOff) { run_front_case("off"); }
+TEST(StarvationFrontPush, TokensPushedAtTheFrontDoNotStarveTheBackLifoOn) { run_front_case("on"); }
 
 class Starvation : public ::testing::TestWithParam<EngineParam> {};
 

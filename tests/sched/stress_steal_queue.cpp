@@ -5,11 +5,17 @@
 // Targets: an item taken twice (owner pop racing a thief's claim, or two
 // thieves claiming one range), an item lost (a slot overwritten while a
 // thief still copies it), and reordering (the owner pops in push order; a
-// thief's stolen batch keeps the victim's order).
+// thief's stolen batch keeps the victim's order). With push_front mixed in
+// (--local-push=front), the owner checks its pops against a model of the
+// queue: a pop must return an item still in the model, and the items ahead
+// of it must be ones a thief took; any other order leaves an item the model
+// dropped but no one took (lost) or one taken twice.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <thread>
 #include <vector>
 
@@ -101,11 +107,92 @@ void run_steal_stress(uint64_t items, int thieves) {
   EXPECT_EQ(missing, 0u);
 }
 
+// The owner mixes push_front (two in three pushes) with push and pops;
+// thieves steal as above. Checks as in the header comment.
+template <uint32_t Capacity>
+void run_push_front_stress(uint64_t items, int thieves) {
+  using Queue = actorlab::sched::StealQueue<uint64_t, Capacity>;
+  Queue owner_queue;
+  std::vector<std::atomic<uint8_t>> taken(items);
+  std::atomic<bool> done{false};
+  std::atomic<uint64_t> taken_total{0}, errors{0}, stolen{0}, fronts{0};
+  auto take = [&](uint64_t v) {
+    if (v >= items || taken[v].fetch_add(1, std::memory_order_relaxed) != 0) errors.fetch_add(1);
+    taken_total.fetch_add(1, std::memory_order_relaxed);
+  };
+  std::atomic<int> ready{0};
+  std::vector<std::jthread> threads;
+  for (int t = 0; t < thieves; ++t) {
+    threads.emplace_back([&] {
+      ready.fetch_add(1);
+      Queue mine;
+      uint64_t first, v, misses = 0;
+      while (!done.load(std::memory_order_acquire) || owner_queue.len() != 0) {
+        if (!owner_queue.steal_into(mine, first)) {
+          if (++misses % 64 == 0) std::this_thread::yield();
+          actorlab::core::cpu_relax();
+          continue;
+        }
+        take(first);
+        stolen.fetch_add(1, std::memory_order_relaxed);
+        while (mine.pop(v)) {
+          take(v);
+          stolen.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    });
+  }
+  while (ready.load() != thieves) std::this_thread::yield();
+  std::deque<uint64_t> model;  // the owner's view, head first; thieves take a prefix
+  auto owner_pop = [&] {
+    uint64_t v;
+    if (!owner_queue.pop(v)) return false;
+    auto at = std::find(model.begin(), model.end(), v);
+    if (at == model.end()) {
+      errors.fetch_add(1);  // popped twice, or never pushed
+    } else {
+      model.erase(model.begin(), at + 1);  // those ahead were stolen
+    }
+    take(v);
+    return true;
+  };
+  for (uint64_t next = 0; next < items;) {
+    if (next % 3 != 0 && owner_queue.push_front(next)) {
+      model.push_front(next++);
+      fronts.fetch_add(1, std::memory_order_relaxed);
+    } else if (owner_queue.push(next)) {
+      model.push_back(next++);
+    }
+    for (int i = 0; i < 16; ++i) actorlab::core::cpu_relax();
+    if (next % 3 == 0 || owner_queue.len() == Capacity) owner_pop();
+  }
+  while (owner_pop()) {
+  }
+  done.store(true, std::memory_order_release);
+  threads.clear();  // joins
+  while (owner_pop()) {
+  }
+
+  EXPECT_GT(stolen.load(), 0u) << "no thief ever stole";
+  EXPECT_GT(fronts.load(), items / 4) << "push_front hardly ever succeeded";
+  ::testing::Test::RecordProperty("stolen", std::to_string(stolen.load()));
+  EXPECT_EQ(errors.load(), 0u) << "an item was taken twice, out of range, or popped out of the model's order";
+  EXPECT_EQ(taken_total.load(), items) << "items lost or duplicated";
+  uint64_t missing = 0;
+  for (auto& t : taken) missing += t.load() == 0;
+  EXPECT_EQ(missing, 0u);
+}
+
 // Capacity 4, two thieves: the owner's pops and both thieves' claims race
 // on every few items; a slot reused too early would show as a lost item.
 TEST(StressStealQueue, Capacity4TwoThieves) { run_steal_stress<4>(scale(2'000'000), 2); }
 
 // Capacity 256, one thief: steal-half moves long batches.
 TEST(StressStealQueue, Capacity256OneThief) { run_steal_stress<256>(scale(2'000'000), 1); }
+
+// push_front beside steals: at capacity 4 it races the full-queue check and
+// a thief's claim of the slot it just filled.
+TEST(StressStealQueue, PushFrontCapacity4TwoThieves) { run_push_front_stress<4>(scale(1'000'000), 2); }
+TEST(StressStealQueue, PushFrontCapacity256OneThief) { run_push_front_stress<256>(scale(1'000'000), 1); }
 
 }  // namespace
