@@ -70,7 +70,7 @@ struct Ring {
   std::vector<actorlab::core::ActorId> relays;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> hops{0};
-  std::atomic<uint64_t> back_turns{0};
+  Shared back;  // a Flooder's: it messages itself once per turn, so it is requeued at the back
 };
 
 class Relay final : public actorlab::core::Actor {
@@ -86,20 +86,6 @@ class Relay final : public actorlab::core::Actor {
   std::size_t next_;
 };
 
-// Messages itself once per turn: after each turn it is requeued at the back.
-class BackRunner final : public actorlab::core::Actor {
- public:
-  explicit BackRunner(Ring& r) : r_(r) {}
-  void on_start(Context& ctx) override { ctx.send(ctx.self(), kFlood, uint8_t{0}); }
-  void on_message(Context& ctx, Message&) override {
-    r_.back_turns.fetch_add(1, std::memory_order_relaxed);
-    if (!r_.stop.load(std::memory_order_relaxed)) ctx.send(ctx.self(), kFlood, uint8_t{0});
-  }
-
- private:
-  Ring& r_;
-};
-
 void run_front_case(const char* lifo, std::size_t relays, int tokens) {
   Ring ring;
   auto engine = make_test_engine(preset_param("steal"), 1, [&](actorlab::core::Config& c) {
@@ -109,16 +95,17 @@ void run_front_case(const char* lifo, std::size_t relays, int tokens) {
   });
   ring.relays.resize(relays);
   for (std::size_t i = 0; i < relays; ++i) ring.relays[i] = engine->spawn_on<Relay>(0, ring, (i + 1) % relays);
-  engine->spawn_on<BackRunner>(0, ring);
+  engine->spawn_on<Flooder>(0, ring.back);
   engine->start();
   for (int token = 0; token < tokens; ++token)
     ASSERT_EQ(engine->send(ring.relays[static_cast<std::size_t>(token)], kToken, uint8_t{0}),
               actorlab::core::SendStatus::kOk);
   ASSERT_TRUE(wait_until([&] { return ring.hops.load() > 10'000; })) << "the tokens never moved";
-  const uint64_t turns_before = ring.back_turns.load(), hops_before = ring.hops.load();
-  const bool ran = wait_until([&] { return ring.back_turns.load() >= turns_before + 100; }, std::chrono::seconds(5));
-  const uint64_t hops = ring.hops.load() - hops_before, turns = ring.back_turns.load() - turns_before;
+  const uint64_t turns_before = ring.back.flood_handled.load(), hops_before = ring.hops.load();
+  const bool ran = wait_until([&] { return ring.back.flood_handled.load() >= turns_before + 100; }, std::chrono::seconds(5));
+  const uint64_t hops = ring.hops.load() - hops_before, turns = ring.back.flood_handled.load() - turns_before;
   ring.stop.store(true);
+  ring.back.stop_flood.store(true);
   engine->stop();
   EXPECT_TRUE(ran) << "lifo " << lifo << ": the actor at the back ran " << turns << " turns while the tokens made "
                    << hops << " hops";

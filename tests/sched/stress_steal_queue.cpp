@@ -27,160 +27,145 @@ namespace {
 
 using testing_support::scale;
 
+// What both stress runs share: the owner's queue, the record of which items
+// were taken, and the thieves. Each thief steals into a queue of its own and
+// drains it; with check_batch_order it checks that a stolen batch kept the
+// victim's order (only when the owner pushes at the back).
 template <uint32_t Capacity>
-void run_steal_stress(uint64_t items, int thieves) {
+struct StealStress {
   using Queue = actorlab::sched::StealQueue<uint64_t, Capacity>;
-  Queue owner_queue;
-  std::vector<std::atomic<uint8_t>> taken(items);
-  std::atomic<bool> done{false};
-  std::atomic<uint64_t> taken_total{0};
-  std::atomic<uint64_t> order_errors{0};
-  std::atomic<uint64_t> stolen{0};
+  explicit StealStress(uint64_t n) : items(n), taken(n) {}
 
-  auto take = [&](uint64_t v) {
-    if (v >= items || taken[v].fetch_add(1, std::memory_order_relaxed) != 0) order_errors.fetch_add(1);
+  void take(uint64_t v) {
+    if (v >= items || taken[v].fetch_add(1, std::memory_order_relaxed) != 0) errors.fetch_add(1);
     taken_total.fetch_add(1, std::memory_order_relaxed);
-  };
-
-  std::atomic<int> ready{0};
-  std::vector<std::jthread> threads;
-  for (int t = 0; t < thieves; ++t) {
-    threads.emplace_back([&] {
-      ready.fetch_add(1);
-      Queue mine;  // the thief owns this one: stolen batches land here
-      uint64_t first;
-      uint64_t misses = 0;
-      while (!done.load(std::memory_order_acquire) || owner_queue.len() != 0) {
-        if (!owner_queue.steal_into(mine, first)) {
-          if (++misses % 64 == 0) std::this_thread::yield();  // 3 threads share 2 cores here
-          actorlab::core::cpu_relax();
-          continue;
-        }
-        take(first);
-        stolen.fetch_add(1, std::memory_order_relaxed);
-        uint64_t prev = first, v;
-        bool first_of_rest = true;
-        while (mine.pop(v)) {
-          // The batch was copied in victim order and `first` is its last item.
-          if (!first_of_rest && v <= prev) order_errors.fetch_add(1);
-          first_of_rest = false;
-          prev = v;
-          take(v);
-          stolen.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-    });
   }
 
-  while (ready.load() != thieves) std::this_thread::yield();
+  void start_thieves(int thieves, bool check_batch_order) {
+    for (int t = 0; t < thieves; ++t) threads.emplace_back([this, check_batch_order] { thief(check_batch_order); });
+    while (ready.load() != thieves) std::this_thread::yield();
+  }
+
+  void join_thieves() {
+    done.store(true, std::memory_order_release);
+    threads.clear();  // joins
+  }
+
+  // Every item taken exactly once, and some by thieves (without steals the
+  // test proves nothing about the races it targets).
+  void expect_every_item_taken_once() {
+    EXPECT_GT(stolen.load(), 0u) << "no thief ever stole";
+    ::testing::Test::RecordProperty("stolen", std::to_string(stolen.load()));
+    EXPECT_EQ(errors.load(), 0u) << "an item was taken twice, was out of range, or out of order";
+    EXPECT_EQ(taken_total.load(), items) << "items lost or duplicated";
+    uint64_t missing = 0;
+    for (auto& t : taken) missing += t.load() == 0;
+    EXPECT_EQ(missing, 0u);
+  }
+
+  const uint64_t items;
+  Queue owner_queue;
+  std::vector<std::atomic<uint8_t>> taken;
+  std::atomic<uint64_t> taken_total{0}, errors{0}, stolen{0};
+
+ private:
+  void thief(bool check_batch_order) {
+    ready.fetch_add(1);
+    Queue mine;  // the thief owns this one: stolen batches land here
+    uint64_t first, v, misses = 0;
+    while (!done.load(std::memory_order_acquire) || owner_queue.len() != 0) {
+      if (!owner_queue.steal_into(mine, first)) {
+        if (++misses % 64 == 0) std::this_thread::yield();  // 3 threads share 2 cores here
+        actorlab::core::cpu_relax();
+        continue;
+      }
+      take(first);
+      stolen.fetch_add(1, std::memory_order_relaxed);
+      uint64_t prev = first;
+      bool first_of_rest = true;
+      while (mine.pop(v)) {
+        // The batch was copied in victim order and `first` is its last item.
+        if (check_batch_order && !first_of_rest && v <= prev) errors.fetch_add(1);
+        first_of_rest = false;
+        prev = v;
+        take(v);
+        stolen.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  std::atomic<bool> done{false};
+  std::atomic<int> ready{0};
+  std::vector<std::jthread> threads;
+};
+
+// The owner pushes at the back and pops; pops must come in push order.
+template <uint32_t Capacity>
+void run_steal_stress(uint64_t items, int thieves) {
+  StealStress<Capacity> run(items);
+  run.start_thieves(thieves, /*check_batch_order=*/true);
   uint64_t next = 0, last_popped = 0;
   bool popped_any = false;
   while (next < items) {
-    if (owner_queue.push(next)) {
+    if (run.owner_queue.push(next)) {
       ++next;
     }
     // A short pause, so thieves (on the other core) win some races.
     for (int i = 0; i < 16; ++i) actorlab::core::cpu_relax();
     // Pop about one item in three, so the queue is often full and often empty.
     uint64_t v;
-    if ((next % 3 == 0 || owner_queue.len() == Capacity) && owner_queue.pop(v)) {
-      if (popped_any && v <= last_popped) order_errors.fetch_add(1);
+    if ((next % 3 == 0 || run.owner_queue.len() == Capacity) && run.owner_queue.pop(v)) {
+      if (popped_any && v <= last_popped) run.errors.fetch_add(1);
       popped_any = true;
       last_popped = v;
-      take(v);
+      run.take(v);
     }
   }
   uint64_t v;
-  while (owner_queue.pop(v)) take(v);
-  done.store(true, std::memory_order_release);
-  threads.clear();  // joins
+  while (run.owner_queue.pop(v)) run.take(v);
+  run.join_thieves();
   // A thief's claim can finish after the owner's last pop: drain again.
-  while (owner_queue.pop(v)) take(v);
-
-  // Without steals the test proves nothing about the races it targets.
-  EXPECT_GT(stolen.load(), 0u) << "no thief ever stole";
-  ::testing::Test::RecordProperty("stolen", std::to_string(stolen.load()));
-  EXPECT_EQ(order_errors.load(), 0u) << "an item was taken twice, was out of range, or out of order";
-  EXPECT_EQ(taken_total.load(), items) << "items lost or duplicated";
-  uint64_t missing = 0;
-  for (auto& t : taken) missing += t.load() == 0;
-  EXPECT_EQ(missing, 0u);
+  while (run.owner_queue.pop(v)) run.take(v);
+  run.expect_every_item_taken_once();
 }
 
 // The owner mixes push_front (two in three pushes) with push and pops;
 // thieves steal as above. Checks as in the header comment.
 template <uint32_t Capacity>
 void run_push_front_stress(uint64_t items, int thieves) {
-  using Queue = actorlab::sched::StealQueue<uint64_t, Capacity>;
-  Queue owner_queue;
-  std::vector<std::atomic<uint8_t>> taken(items);
-  std::atomic<bool> done{false};
-  std::atomic<uint64_t> taken_total{0}, errors{0}, stolen{0}, fronts{0};
-  auto take = [&](uint64_t v) {
-    if (v >= items || taken[v].fetch_add(1, std::memory_order_relaxed) != 0) errors.fetch_add(1);
-    taken_total.fetch_add(1, std::memory_order_relaxed);
-  };
-  std::atomic<int> ready{0};
-  std::vector<std::jthread> threads;
-  for (int t = 0; t < thieves; ++t) {
-    threads.emplace_back([&] {
-      ready.fetch_add(1);
-      Queue mine;
-      uint64_t first, v, misses = 0;
-      while (!done.load(std::memory_order_acquire) || owner_queue.len() != 0) {
-        if (!owner_queue.steal_into(mine, first)) {
-          if (++misses % 64 == 0) std::this_thread::yield();
-          actorlab::core::cpu_relax();
-          continue;
-        }
-        take(first);
-        stolen.fetch_add(1, std::memory_order_relaxed);
-        while (mine.pop(v)) {
-          take(v);
-          stolen.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-    });
-  }
-  while (ready.load() != thieves) std::this_thread::yield();
+  StealStress<Capacity> run(items);
+  uint64_t fronts = 0;
+  run.start_thieves(thieves, /*check_batch_order=*/false);
   std::deque<uint64_t> model;  // the owner's view, head first; thieves take a prefix
   auto owner_pop = [&] {
     uint64_t v;
-    if (!owner_queue.pop(v)) return false;
+    if (!run.owner_queue.pop(v)) return false;
     auto at = std::find(model.begin(), model.end(), v);
     if (at == model.end()) {
-      errors.fetch_add(1);  // popped twice, or never pushed
+      run.errors.fetch_add(1);  // popped twice, or never pushed
     } else {
       model.erase(model.begin(), at + 1);  // those ahead were stolen
     }
-    take(v);
+    run.take(v);
     return true;
   };
   for (uint64_t next = 0; next < items;) {
-    if (next % 3 != 0 && owner_queue.push_front(next)) {
+    if (next % 3 != 0 && run.owner_queue.push_front(next)) {
       model.push_front(next++);
-      fronts.fetch_add(1, std::memory_order_relaxed);
-    } else if (owner_queue.push(next)) {
+      ++fronts;
+    } else if (run.owner_queue.push(next)) {
       model.push_back(next++);
     }
     for (int i = 0; i < 16; ++i) actorlab::core::cpu_relax();
-    if (next % 3 == 0 || owner_queue.len() == Capacity) owner_pop();
+    if (next % 3 == 0 || run.owner_queue.len() == Capacity) owner_pop();
   }
   while (owner_pop()) {
   }
-  done.store(true, std::memory_order_release);
-  threads.clear();  // joins
+  run.join_thieves();
   while (owner_pop()) {
   }
-
-  EXPECT_GT(stolen.load(), 0u) << "no thief ever stole";
-  EXPECT_GT(fronts.load(), items / 4) << "push_front hardly ever succeeded";
-  ::testing::Test::RecordProperty("stolen", std::to_string(stolen.load()));
-  EXPECT_EQ(errors.load(), 0u) << "an item was taken twice, out of range, or popped out of the model's order";
-  EXPECT_EQ(taken_total.load(), items) << "items lost or duplicated";
-  uint64_t missing = 0;
-  for (auto& t : taken) missing += t.load() == 0;
-  EXPECT_EQ(missing, 0u);
+  EXPECT_GT(fronts, items / 4) << "push_front hardly ever succeeded";
+  run.expect_every_item_taken_once();
 }
 
 // Capacity 4, two thieves: the owner's pops and both thieves' claims race
