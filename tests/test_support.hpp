@@ -84,8 +84,8 @@ inline std::string gtest_safe(std::string s) {
 
 // The part fields of a config, to find duplicate compositions.
 inline std::string parts_key(const core::Config& c) {
-  return c.placement + "/" + c.home + "/" + c.lifo + "/" + std::to_string(c.lifo_backoff_ns) + "/" + c.local_push + "/" + c.steal + "/" +
-         std::to_string(c.steal_patience_ns) + "/" + c.idle + "/" + c.batch.to_string() + "/" + core::to_string(c.mailbox) + "/" + c.runqueue;
+  return c.placement + "/" + c.home + "/" + c.lifo + "/" + std::to_string(c.lifo_backoff_ns) + "/" + c.local_push +
+         "/" + c.steal + "/" + std::to_string(c.steal_patience_ns) + "/" + c.idle + "/" + c.batch.to_string() + "/" + core::to_string(c.mailbox) + "/" + c.runqueue;
 }
 
 // Every part and its choices, from sched/'s lists (batch: its three rules,
@@ -100,8 +100,8 @@ inline std::vector<std::pair<std::string, std::vector<std::string>>> part_choice
   return {
       {"placement", names(sched::placement_choices())}, {"home", names(sched::home_choices())},
       {"lifo", names(sched::lifo_choices())},           {"steal", names(sched::steal_choices())},
-      {"steal-patience", {"4000"}},
-      {"local-push", names(sched::local_push_choices())},  // a thief that waits out a busy victim's popping (4 us)
+      {"steal-patience", {"4000"}},  // a thief that waits out a busy victim's popping (4 us)
+      {"local-push", names(sched::local_push_choices())},
       {"batch", {"weights", "all", "1"}},               {"idle", names(sched::idle_choices())},
       {"mailbox", names(sched::mailbox_kinds())},       {"runqueue", names(sched::run_queue_kinds())},
   };
