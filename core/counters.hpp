@@ -10,6 +10,8 @@
 // Other threads may read a counter at any time (relaxed: a statistic needs no
 // ordering), and RuntimeStats sums them. Counters that non-worker threads
 // bump (external sends, spawns from main) use SharedCounter (a relaxed RMW).
+// add() is forced inline: GCC -O2 left it out of line in the big runtime
+// instances (460 calls in one binary, 4% of fanout's time in the call).
 #pragma once
 
 #include <atomic>
@@ -25,7 +27,7 @@ namespace actorlab::core {
 
 class RelaxedCounter {
  public:
-  void add(uint64_t n = 1) noexcept {
+  [[gnu::always_inline]] void add(uint64_t n = 1) noexcept {
     value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
   }
   uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
@@ -36,7 +38,7 @@ class RelaxedCounter {
 
 class SharedCounter {
  public:
-  void add(uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  [[gnu::always_inline]] void add(uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
   uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
 
  private:
@@ -63,7 +65,7 @@ struct alignas(kCacheLine) WorkerCounters {
   // messages (bucket 0: none, e.g. a dead actor's turn); the last is open.
   static constexpr std::size_t kBatchBuckets = 12;
   RelaxedCounter batch_sizes[kBatchBuckets];
-  void record_batch(std::size_t ran) noexcept {
+  [[gnu::always_inline]] void record_batch(std::size_t ran) noexcept {
     const std::size_t b = static_cast<std::size_t>(std::bit_width(ran));
     batch_sizes[b < kBatchBuckets ? b : kBatchBuckets - 1].add();
   }

@@ -53,7 +53,7 @@ class LockfreeMailbox {
 
   // Any thread. Returns true when the mailbox was idle: the caller must then
   // schedule the actor. Allocates one node (core/alloc.hpp); aborts on out-of-memory.
-  bool push(Message&& msg) noexcept {
+  [[gnu::always_inline]] bool push(Message&& msg) noexcept {
     void* mem = allocate(sizeof(MessageNode));
     if (mem == nullptr) std::terminate();
     auto* node = new (mem) MessageNode;
@@ -74,7 +74,7 @@ class LockfreeMailbox {
 
   // Consumer only. False when empty or when the next push is still in flight
   // (exchanged but not yet linked); the caller then tries try_set_idle().
-  bool pop(Message& out) noexcept {
+  [[gnu::always_inline]] bool pop(Message& out) noexcept {
     QueueLink* dummy = tail_;
     // acquire: pairs with the release store of next in push().
     QueueLink* next = dummy->next.load(std::memory_order_acquire);

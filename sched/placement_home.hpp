@@ -39,9 +39,10 @@
 
 namespace actorlab::sched {
 
-// The home worker of a cell. Atomic (relaxed): a stale push may read it
-// while a spawn reusing the slot writes it; either value routes the cell to
-// a worker that dead-letters the stale message (or sends it home).
+// The home worker of a cell, always below the thread count (on_spawn).
+// Atomic (relaxed): a stale push may read it while a spawn reusing the slot
+// writes it; either value routes the cell to a worker that dead-letters the
+// stale message (or sends it home).
 struct HomeCell {
   std::atomic<uint16_t> home_worker{0};
 };
@@ -156,8 +157,10 @@ struct HomePlacement {
     }
 
    private:
+    // No modulo here: on_spawn() stores only values below threads, and a
+    // 64-bit division on every schedule was 15% of schedule() in fanout.
     WorkerState& home_of(Cell* cell) noexcept {
-      return *workers_[cell->sched_.home_worker.load(std::memory_order_relaxed) % workers_.size()];
+      return *workers_[cell->sched_.home_worker.load(std::memory_order_relaxed)];
     }
 
     // The slot's actor, unless it ran kLifoStreakLimit times in a row while
