@@ -12,8 +12,6 @@
 // any thread may read.
 #pragma once
 
-#include <cstddef>
-
 #include "core/cache_line.hpp"
 #include "core/counters.hpp"
 #include "core/trace.hpp"
@@ -57,8 +55,8 @@ inline void count_lifo_steal(PartCounters& c, uint32_t victim) noexcept {
   c.lifo_steals.add();
   trace_instant(c, core::TraceKind::kLifoSteal, victim);
 }
-inline void count_injection_pop(PartCounters& c, std::size_t actors = 1) noexcept {
-  c.injection_pops.add(actors);
+inline void count_injection_pop(PartCounters& c) noexcept {
+  c.injection_pops.add();
   if (c.trace != nullptr) [[unlikely]]
     c.trace->mark_next_turn(core::kMarkInjectionPop);
 }
