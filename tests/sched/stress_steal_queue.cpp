@@ -164,7 +164,14 @@ void run_push_front_stress(uint64_t items, int thieves) {
   run.join_thieves();
   while (owner_pop()) {
   }
-  EXPECT_GT(fronts, items / 4) << "push_front hardly ever succeeded";
+  // push_front gives up while a thief copies, and on a 2-CPU machine a
+  // thief preempted between its claim and its release keeps that window
+  // open for a whole time slice: the share of successes swings with the
+  // scheduler (0.21 to 0.46 of the items in 13 runs here, of 0.67 tried).
+  // The bound asks only that the path ran often enough to meet the races
+  // it targets.
+  ::testing::Test::RecordProperty("fronts", std::to_string(fronts));
+  EXPECT_GT(fronts, items / 20) << "push_front hardly ever succeeded";
   run.expect_every_item_taken_once();
 }
 
