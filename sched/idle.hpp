@@ -72,12 +72,12 @@ class BasicIdleWorkers {
   static constexpr std::size_t kApart = Solo ? alignof(std::atomic<int64_t>) : core::kCacheLine;
 
  public:
-  // After a runnable actor was pushed. True if it woke a worker.
-  bool on_push() noexcept {
-    queued_.fetch_add(1, std::memory_order_seq_cst);
+  // After n runnable actors were pushed. True if it woke a worker.
+  bool on_push(int64_t n = 1) noexcept {
+    queued_.fetch_add(n, std::memory_order_seq_cst);
     return wake_if_nobody_searching();
   }
-  void on_pop() noexcept { queued_.fetch_sub(1, std::memory_order_relaxed); }
+  void on_pop(int64_t n = 1) noexcept { queued_.fetch_sub(n, std::memory_order_relaxed); }
   int64_t queued_hint() const noexcept { return queued_.load(std::memory_order_relaxed); }
   // The truth for the final check before parking (seq_cst: see above).
   bool queued_now() const noexcept { return queued_.load(std::memory_order_seq_cst) > 0; }

@@ -12,6 +12,8 @@
 // any thread may read.
 #pragma once
 
+#include <cstddef>
+
 #include "core/cache_line.hpp"
 #include "core/counters.hpp"
 #include "core/trace.hpp"
@@ -55,8 +57,8 @@ inline void count_lifo_steal(PartCounters& c, uint32_t victim) noexcept {
   c.lifo_steals.add();
   trace_instant(c, core::TraceKind::kLifoSteal, victim);
 }
-inline void count_injection_pop(PartCounters& c) noexcept {
-  c.injection_pops.add();
+inline void count_injection_pop(PartCounters& c, std::size_t actors = 1) noexcept {
+  c.injection_pops.add(actors);
   if (c.trace != nullptr) [[unlikely]]
     c.trace->mark_next_turn(core::kMarkInjectionPop);
 }

@@ -1,7 +1,10 @@
 // placement_local.hpp: placement `local` (the `steal` preset's): per worker
 // a bounded StealQueue (sched/steal_queue.hpp), plus one injection queue of
 // run-queue kind RunQueueT (--runqueue) for actors made runnable off the
-// workers (main, net, timer threads) and for a full local queue's overflow.
+// workers (main, net, timer threads) and for a full local queue's overflow
+// (its oldest half goes there at once; with stealing on, a worker popping
+// the injection queue takes a fair share, at most half a local queue, into
+// its own).
 // Where a newly runnable actor goes:
 //   - scheduled by a worker during a turn: into that worker's LIFO slot
 //     (--lifo on, stealable; sched/lifo.hpp), else its local queue: the
@@ -33,6 +36,7 @@
 // the WorkerState. Victims' queues and slots are read by thieves.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <vector>
@@ -67,6 +71,10 @@ struct LocalPlacement {
 
    public:
     static constexpr uint32_t kInjectionInterval = 61;  // Go's and Tokio's global-queue interval
+    // A full local queue sends its oldest half to the injection queue; a
+    // pop from the injection queue takes at most this many.
+    static constexpr uint32_t kOverflowBatch = Local::kCapacity / 2;
+    static constexpr uint32_t kInjectionBatch = Local::kCapacity / 2;
 
     // Guessed, like the LIFO slot's streak limit: long enough that a spawn
     // tree stays depth first, short beside a weights batch of turns.
@@ -183,12 +191,24 @@ struct LocalPlacement {
     }
 
     void push_local(WorkerState& w, Cell* cell) noexcept {
-      if (!w.local.push(cell)) {  // overflow: the injection queue, always counted
-        injection_.push(&w.injection_handle, cell);
-        if (idle_.on_push()) count_wakeup(w.counters);
+      if (!w.local.push(cell)) {
+        overflow(w, cell);
         return;
       }
       if (count_local_ && idle_.on_push()) count_wakeup(w.counters);
+    }
+
+    // A full local queue: its oldest half and `cell` go to the injection
+    // queue at once, counted with one RMW (Go's runqputslow, Tokio's
+    // push_overflow), so a turn that wakes thousands of actors pays the
+    // shared count once per kOverflowBatch, not once per actor.
+    void overflow(WorkerState& w, Cell* cell) noexcept {
+      Cell* moved[kOverflowBatch];
+      const uint32_t n = w.local.pop_oldest(moved, kOverflowBatch);
+      for (uint32_t i = 0; i < n; ++i) injection_.push(&w.injection_handle, moved[i]);
+      injection_.push(&w.injection_handle, cell);
+      // The moved ones were counted already when local queues are.
+      if (idle_.on_push(count_local_ ? 1 : int64_t{n} + 1)) count_wakeup(w.counters);
     }
 
     bool pop_local(WorkerState& w, Cell*& cell) noexcept {
@@ -203,10 +223,32 @@ struct LocalPlacement {
       return true;
     }
 
+    // One actor to run and, with stealing on, up to a fair share of the
+    // rest into the local queue (Go's globrunqget: the hint / threads + 1,
+    // at most kInjectionBatch and the local room), so a backlog there
+    // costs one bulk pop per batch instead of one pop per actor, and the
+    // others steal from the local queue what this worker cannot run. With
+    // stealing off an actor in a local queue is the owner's alone, so a
+    // batch would keep it from an idle worker (invariant 5): one at a time.
     bool pop_injection(WorkerState& w, Cell*& cell) noexcept {
-      if (!injection_.try_pop(&w.injection_handle, cell)) return false;
-      idle_.on_pop();
-      count_injection_pop(w.counters);
+      uint32_t want = 1;
+      if (count_local_) {
+        const int64_t hint = idle_.queued_hint();
+        if (hint > 0) want = static_cast<uint32_t>(hint / static_cast<int64_t>(workers_.size())) + 1;
+        want = std::min({want, kInjectionBatch, w.local.room() + 1});
+      }
+      Cell* got[kInjectionBatch];
+      const std::size_t n = injection_.try_pop_bulk(&w.injection_handle, got, want);
+      if (n == 0) return false;
+      cell = got[0];
+      int64_t moved = 0;
+      for (std::size_t i = 1; i < n; ++i) {
+        if (w.local.push(got[i])) ++moved;                  // room() said they fit,
+        else injection_.push(&w.injection_handle, got[i]);  // but never lose one
+      }
+      // Moved to the local queue they stay counted when local queues are.
+      idle_.on_pop(count_local_ ? 1 : 1 + moved);
+      count_injection_pop(w.counters, n);
       return true;
     }
 

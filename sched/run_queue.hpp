@@ -6,9 +6,10 @@
 // e.g. moodycamel tokens); other threads pass nullptr. A cell is pushed only
 // by the thread that made it runnable, and is in at most one queue
 // (invariant 4 is kept by the mailbox's activation bit, not by the queue).
-// try_pop() may fail while a push is in flight (moodycamel is not
-// linearizable): never conclude "empty" from one failed pop; see
-// maybe_nonempty() and the park protocol in sched/idle.hpp.
+// try_pop() (and try_pop_bulk(), up to N at once) may fail while a push is
+// in flight (moodycamel is not linearizable): never conclude "empty" from
+// one failed pop; see maybe_nonempty() and the park protocol in
+// sched/idle.hpp.
 // A kind that links cells intrusively names the per-cell state it needs
 // through RunQueueCellState (the placement puts it in every cell's sched_
 // member, core/actor_cell.hpp); the others need none.
@@ -38,6 +39,7 @@ concept RunQueue = requires(Q q, typename Q::Handle& h, Cell* c, Cell*& out) {
   { q.make_handle() } -> std::same_as<typename Q::Handle>;
   { q.push(&h, c) } noexcept;
   { q.try_pop(&h, out) } noexcept -> std::same_as<bool>;
+  { q.try_pop_bulk(&h, &out, std::size_t{1}) } noexcept -> std::same_as<std::size_t>;
   { q.maybe_nonempty() } noexcept -> std::same_as<bool>;
   { Q::kName } -> std::convertible_to<std::string_view>;
 };

@@ -49,6 +49,12 @@ class LockfreeRunQueue {
     return h ? queue_.try_dequeue(*h->consumer, out) : queue_.try_dequeue(out);
   }
 
+  // Up to `max` cells into out[0..n) in one pass over the sub-queues; 0
+  // may mean a push in flight, as for try_pop().
+  std::size_t try_pop_bulk(Handle* h, Cell** out, std::size_t max) noexcept {
+    return h ? queue_.try_dequeue_bulk(*h->consumer, out, max) : queue_.try_dequeue_bulk(out, max);
+  }
+
   // The final check before parking: size_approx() counts elements whose
   // enqueue finished, including those a racing try_dequeue skipped.
   bool maybe_nonempty() noexcept { return queue_.size_approx() != 0; }

@@ -47,6 +47,21 @@ class SpinListRunQueue {
     return cell != nullptr;
   }
 
+  // Up to `max` cells, under one hold of the lock.
+  std::size_t try_pop_bulk(Handle*, Cell** out, std::size_t max) noexcept {
+    std::size_t n = 0;
+    lock_.lock();
+    while (n < max && head_ != nullptr) {
+      Cell* cell = head_;
+      head_ = static_cast<Cell*>(cell->sched_.run_queue_next);
+      cell->sched_.run_queue_next = nullptr;
+      out[n++] = cell;
+    }
+    if (head_ == nullptr) tail_ = nullptr;
+    lock_.unlock();
+    return n;
+  }
+
   bool maybe_nonempty() noexcept {
     lock_.lock();
     const bool nonempty = head_ != nullptr;

@@ -21,8 +21,8 @@
 //          tail_ and head_ order them.
 // Capacity is a template parameter so the stress test runs with 4 slots and
 // reaches wrap-around and the full-queue path.
-// Threads: push/pop/len from the owner; steal_into and head_position from
-// any other worker.
+// Threads: push/pop/pop_oldest/room/len from the owner; steal_into and
+// head_position from any other worker.
 #pragma once
 
 #include <array>
@@ -79,6 +79,32 @@ class StealQueue {
         return true;
       }
     }
+  }
+
+  // Owner: takes up to `max` of the oldest items at once, in queue order,
+  // into out[0..n); returns n (0 when empty). The overflow path of a full
+  // queue (Go's runqputslow, Tokio's push_overflow): half of it moves to
+  // the injection queue in one go. Like pop(), one CAS on head_ (acq_rel),
+  // and the slots are read after it: no thief claims them once head_ has
+  // moved past, and only the owner refills them, after this returns.
+  uint32_t pop_oldest(T* out, uint32_t max) noexcept {
+    uint64_t head = head_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint32_t steal = steal_of(head), real = real_of(head);
+      const uint32_t available = tail_.load(std::memory_order_relaxed) - real;
+      const uint32_t n = available < max ? available : max;
+      if (n == 0) return 0;
+      const uint64_t desired = steal == real ? pack(real + n, real + n) : pack(steal, real + n);
+      if (head_.compare_exchange_weak(head, desired, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        for (uint32_t i = 0; i < n; ++i) out[i] = slots_[(real + i) & kMask].load(std::memory_order_relaxed);
+        return n;
+      }
+    }
+  }
+
+  // Owner: how many more push()es fit now (thieves only ever add room).
+  uint32_t room() const noexcept {
+    return Capacity - (tail_.load(std::memory_order_relaxed) - steal_of(head_.load(std::memory_order_acquire)));
   }
 
   // Owner: the free-running index the next push() fills.

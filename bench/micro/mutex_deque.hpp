@@ -86,6 +86,16 @@ class MutexDequeRunQueue {
     return true;
   }
 
+  std::size_t try_pop_bulk(Handle*, Cell** out, std::size_t max) noexcept {
+    std::lock_guard lock(mutex_);
+    std::size_t n = 0;
+    for (; n < max && !queue_.empty(); ++n) {
+      out[n] = queue_.front();
+      queue_.pop_front();
+    }
+    return n;
+  }
+
   bool maybe_nonempty() noexcept {
     std::lock_guard lock(mutex_);
     return !queue_.empty();

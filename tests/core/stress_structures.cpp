@@ -3,7 +3,7 @@
 // runtime around them (the mailboxes: stress_mailboxes.cpp).
 // Run queues (LockfreeRunQueue, SpinListRunQueue) over a dummy cell: every
 // item pushed once is popped exactly once by concurrent consumers (with and
-// without per-thread handles), and a cell recirculated through the queue is
+// without per-thread handles, one at a time and in bulk), and a cell recirculated through the queue is
 // in it at most once at a time, its plain fields handed over with ordering
 // (TSan checks the latter). StealQueue (the steal policy's per-worker
 // queue): owners push and pop while thieves steal half; every item once.
@@ -71,16 +71,20 @@ void run_queue_exactly_once(uint64_t n) {
   for (int c = 0; c < kConsumers; ++c) {
     threads.emplace_back([&, c] {
       auto handle = queue->make_handle();
-      DummyCell* cell = nullptr;
+      // Consumer 0 pops one at a time with its handle; consumer 1 pops up
+      // to 8 at once (try_pop_bulk) without one.
+      DummyCell* got[8];
       const auto deadline = Clock::now() + kGenerousTimeout;
       while (popped.load(std::memory_order_relaxed) < n && Clock::now() < deadline) {
-        // A failed try_pop proves nothing (moodycamel): just try again.
-        if (!queue->try_pop(c == 0 ? &handle : nullptr, cell)) {
+        // A failed pop proves nothing (moodycamel): just try again.
+        const std::size_t k = c == 0 ? (queue->try_pop(&handle, got[0]) ? 1 : 0) : queue->try_pop_bulk(nullptr, got, 8);
+        if (k == 0) {
           std::this_thread::yield();
           continue;
         }
-        if (cell->pops.fetch_add(1, std::memory_order_relaxed) != 0) twice.fetch_add(1, std::memory_order_relaxed);
-        popped.fetch_add(1, std::memory_order_relaxed);
+        for (std::size_t i = 0; i < k; ++i)
+          if (got[i]->pops.fetch_add(1, std::memory_order_relaxed) != 0) twice.fetch_add(1, std::memory_order_relaxed);
+        popped.fetch_add(k, std::memory_order_relaxed);
       }
     });
   }

@@ -5,7 +5,8 @@
 // Targets: an item taken twice (owner pop racing a thief's claim, or two
 // thieves claiming one range), an item lost (a slot overwritten while a
 // thief still copies it), and reordering (the owner pops in push order; a
-// thief's stolen batch keeps the victim's order). With push_front mixed in
+// thief's stolen batch keeps the victim's order; so does the owner's
+// pop_oldest when a push finds the queue full). With push_front mixed in
 // (--local-push=front), the owner checks its pops against a model of the
 // queue: a pop must return an item still in the model, and the items ahead
 // of it must be ones a thief took; any other order leaves an item the model
@@ -100,15 +101,33 @@ struct StealStress {
 };
 
 // The owner pushes at the back and pops; pops must come in push order.
+// With overflow, a push that finds the queue full takes the oldest half at
+// once (pop_oldest, the placement's overflow path) and checks its order;
+// every 4 * Capacity items the owner then pushes without pause or pop until
+// a push fails, since one thief that keeps up (as under a sanitizer, which
+// slows the owner more) would otherwise never let the queue fill.
 template <uint32_t Capacity>
-void run_steal_stress(uint64_t items, int thieves) {
+void run_steal_stress(uint64_t items, int thieves, bool overflow = false) {
   StealStress<Capacity> run(items);
   run.start_thieves(thieves, /*check_batch_order=*/true);
-  uint64_t next = 0, last_popped = 0;
-  bool popped_any = false;
+  uint64_t next = 0, last_popped = 0, overflows = 0;
+  bool popped_any = false, filling = false;
   while (next < items) {
+    if (overflow && next % (4 * Capacity) == 0) filling = true;
     if (run.owner_queue.push(next)) {
       ++next;
+      if (filling) continue;
+    } else if (overflow) {
+      filling = false;
+      uint64_t half[Capacity / 2];
+      const uint32_t n = run.owner_queue.pop_oldest(half, Capacity / 2);
+      for (uint32_t i = 0; i < n; ++i) {
+        if (popped_any && half[i] <= last_popped) run.errors.fetch_add(1);
+        popped_any = true;
+        last_popped = half[i];
+        run.take(half[i]);
+      }
+      overflows += n != 0;
     }
     // A short pause, so thieves (on the other core) win some races.
     for (int i = 0; i < 16; ++i) actorlab::core::cpu_relax();
@@ -126,6 +145,9 @@ void run_steal_stress(uint64_t items, int thieves) {
   run.join_thieves();
   // A thief's claim can finish after the owner's last pop: drain again.
   while (run.owner_queue.pop(v)) run.take(v);
+  if (overflow) {
+    EXPECT_GT(overflows, 0u) << "the queue never filled";
+  }
   run.expect_every_item_taken_once();
 }
 
@@ -181,6 +203,11 @@ TEST(StressStealQueue, Capacity4TwoThieves) { run_steal_stress<4>(scale(2'000'00
 
 // Capacity 256, one thief: steal-half moves long batches.
 TEST(StressStealQueue, Capacity256OneThief) { run_steal_stress<256>(scale(2'000'000), 1); }
+
+// The overflow path: the oldest half taken by the owner while thieves
+// claim from the same head (capacity 4: every other push overflows).
+TEST(StressStealQueue, OverflowCapacity4TwoThieves) { run_steal_stress<4>(scale(2'000'000), 2, true); }
+TEST(StressStealQueue, OverflowCapacity256OneThief) { run_steal_stress<256>(scale(2'000'000), 1, true); }
 
 // push_front beside steals: at capacity 4 it races the full-queue check and
 // a thief's claim of the slot it just filled.
