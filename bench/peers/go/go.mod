@@ -1,0 +1,3 @@
+module actorlab/peers
+
+go 1.19
