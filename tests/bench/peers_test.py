@@ -2,7 +2,7 @@
 """tests/bench/peers_test.py ACTORLAB SOURCE_ROOT: scripts/peers end to end.
 Targets: a Go or Tokio peer that no longer builds offline from Debian's
 packages, a peer whose self-check fails or whose output the script cannot
-read, a workload left out of the table or the JSON, and a bad flag that
+read (time and peak RSS), a workload left out of the table or the JSON, and a bad flag that
 runs anything (it must exit 2 at once, naming the flag). One round at a
 hundredth of each size under one configuration: about half a minute,
 most of it the peers' first build. Exit 0 pass, 1 fail."""
@@ -40,7 +40,8 @@ def main():
             result = json.load(f)
         runners = {"actorlab steal", "go", "tokio"}
         for w in WORKLOADS:
-            seen = {r["runner"] for r in result["runs"] if r["workload"] == w and r["ns_per_op"] > 0}
+            seen = {r["runner"] for r in result["runs"]
+                    if r["workload"] == w and r["ns_per_op"] > 0 and r["peak_rss_mib"] > 0}
             if seen != runners:
                 fail(f"{w}: runs from {sorted(seen)}, expected {sorted(runners)}")
             if f"| {w} | actorlab steal |" not in proc.stdout:

@@ -11,17 +11,21 @@
 //	peers-go -workload=fanout -count=1000000 -threads=2 [-actors=1000]
 //
 // Prints one JSON line: workload, count, ns_per_op (wall time of the
-// timed part per unit of the workload), ok. Exit 1 when the self-check
+// timed part per unit of the workload), peak_rss_mib (VmHWM, as actorlab
+// reports it), ok. Exit 1 when the self-check
 // fails, 2 on a bad flag.
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"math/rand"
 	"os"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -34,6 +38,7 @@ type result struct {
 	Workload string  `json:"workload"`
 	Count    uint64  `json:"count"`
 	NsPerOp  float64 `json:"ns_per_op"`
+	PeakRss  float64 `json:"peak_rss_mib"`
 	Ok       bool    `json:"ok"`
 	Error    string  `json:"error,omitempty"`
 }
@@ -63,12 +68,30 @@ func main() {
 	}
 	runtime.GOMAXPROCS(*threads)
 	elapsed, problem := w.run(n, *actors)
-	r := result{"go", *workload, n, float64(elapsed.Nanoseconds()) / float64(n), problem == "", problem}
+	r := result{"go", *workload, n, float64(elapsed.Nanoseconds()) / float64(n), peakRssMiB(), problem == "", problem}
 	out, _ := json.Marshal(r)
 	fmt.Println(string(out))
 	if problem != "" {
 		os.Exit(1)
 	}
+}
+
+// peakRssMiB: this process's peak resident set (VmHWM in /proc/self/status;
+// unlike wait4's ru_maxrss it does not start at the forking parent's size).
+func peakRssMiB() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	lines := bufio.NewScanner(f)
+	for lines.Scan() {
+		if fields := strings.Fields(lines.Text()); len(fields) >= 2 && fields[0] == "VmHWM:" {
+			kib, _ := strconv.ParseFloat(fields[1], 64)
+			return kib / 1024
+		}
+	}
+	return 0
 }
 
 // pingpong: two goroutines pass one sequence number back and forth n times.

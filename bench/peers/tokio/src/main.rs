@@ -9,7 +9,8 @@
 //   peers-tokio --workload=fanout [--count=N] [--threads=2] [--actors=1000]
 //
 // Prints one JSON line: workload, count, ns_per_op (wall time of the timed
-// part per unit of the workload), ok. Exit 1 when the self-check fails, 2
+// part per unit of the workload), peak_rss_mib (VmHWM, as actorlab reports
+// it), ok. Exit 1 when the self-check fails, 2
 // on a bad flag.
 use std::process::exit;
 use std::sync::Arc;
@@ -54,10 +55,22 @@ fn main() {
     let ns = elapsed.as_nanos() as f64 / n as f64;
     let error = problem.as_ref().map(|p| format!(",\"error\":\"{p}\"")).unwrap_or_default();
     println!(
-        "{{\"peer\":\"tokio\",\"workload\":\"{workload}\",\"count\":{n},\"ns_per_op\":{ns},\"ok\":{}{error}}}",
+        "{{\"peer\":\"tokio\",\"workload\":\"{workload}\",\"count\":{n},\"ns_per_op\":{ns},\"peak_rss_mib\":{},\"ok\":{}{error}}}",
+        peak_rss_mib(),
         problem.is_none()
     );
     exit(if problem.is_none() { 0 } else { 1 });
+}
+
+// This process's peak resident set (VmHWM in /proc/self/status; unlike
+// wait4's ru_maxrss it does not start at the forking parent's size).
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kib| kib / 1024.0)
 }
 
 fn usage(problem: &str) -> ! {
