@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """tests/bench/peers_test.py ACTORLAB SOURCE_ROOT: scripts/peers end to end.
 Targets: a Go or Tokio peer that no longer builds offline from Debian's
-packages, a peer whose self-check fails or whose output the script cannot
-read (time and peak RSS), a workload left out of the table or the JSON, and a bad flag that
-runs anything (it must exit 2 at once, naming the flag). One round at a
-hundredth of each size under one configuration: about half a minute,
-most of it the peers' first build. Exit 0 pass, 1 fail."""
+packages, a peer whose self-check fails or whose output (time, peak RSS)
+the script cannot read, a workload left out of the table or the JSON, and
+a bad flag, an unknown configuration or an unwritable --out found only
+after minutes of runs (each must exit 2 at once, naming the flag). One
+round at a hundredth of each size under one configuration: about twenty
+seconds, most of it the peers' first build. Exit 0 pass, 1 fail."""
 import json
 import os
 import subprocess
@@ -24,11 +25,13 @@ def main():
     actorlab, root = sys.argv[1], sys.argv[2]
     script = os.path.join(root, "scripts", "peers")
     with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "bad.json")
         for bad, flag in (["--rounds=0"], "--rounds"), (["--workloads=fanout,nope"], "--workloads"), \
-                         (["--scale=0"], "--scale"), (["--threads=0"], "--threads"):
-            out = os.path.join(tmp, "bad.json")
-            proc = subprocess.run([script, *bad, "--no-install", f"--actorlab={actorlab}", f"--out={out}"],
-                                  capture_output=True, text=True, timeout=30)
+                         (["--scale=0"], "--scale"), (["--threads=0"], "--threads"), \
+                         (["--configs=steal --nope=1"], "--configs"), (["--configs=nopolicy"], "--configs"), \
+                         (["--out=/proc/self/no/peers.json"], "--out"):
+            proc = subprocess.run([script, f"--out={out}", *bad, "--no-install", f"--actorlab={actorlab}"],
+                                  capture_output=True, text=True, timeout=60)
             if proc.returncode != 2 or flag not in proc.stderr or os.path.exists(out):
                 fail(f"{bad}: exit {proc.returncode}, stderr {proc.stderr!r}: expected exit 2 naming {flag}, no file")
         out = os.path.join(tmp, "peers.json")
