@@ -241,13 +241,11 @@ struct LocalPlacement {
       const std::size_t n = injection_.try_pop_bulk(&w.injection_handle, got, want);
       if (n == 0) return false;
       cell = got[0];
-      int64_t moved = 0;
-      for (std::size_t i = 1; i < n; ++i) {
-        if (w.local.push(got[i])) ++moved;                  // room() said they fit,
-        else injection_.push(&w.injection_handle, got[i]);  // but never lose one
-      }
-      // Moved to the local queue they stay counted when local queues are.
-      idle_.on_pop(count_local_ ? 1 : 1 + moved);
+      for (std::size_t i = 1; i < n; ++i)  // room() said they fit, but never lose one
+        if (!w.local.push(got[i])) injection_.push(&w.injection_handle, got[i]);
+      // Only `cell` leaves the count: n > 1 only with stealing on, where
+      // the local queues are counted too.
+      idle_.on_pop();
       count_injection_pop(w.counters, n);
       return true;
     }

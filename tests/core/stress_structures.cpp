@@ -3,10 +3,11 @@
 // runtime around them (the mailboxes: stress_mailboxes.cpp).
 // Run queues (LockfreeRunQueue, SpinListRunQueue) over a dummy cell: every
 // item pushed once is popped exactly once by concurrent consumers (with and
-// without per-thread handles, one at a time and in bulk), and a cell recirculated through the queue is
-// in it at most once at a time, its plain fields handed over with ordering
-// (TSan checks the latter). StealQueue (the steal policy's per-worker
-// queue): owners push and pop while thieves steal half; every item once.
+// without per-thread handles, one at a time and in bulk), and a cell
+// recirculated through the queue is in it at most once at a time, its plain
+// fields handed over with ordering (TSan checks the latter). StealQueue (the
+// steal policy's per-worker queue): owners push and pop while thieves steal
+// half; every item once.
 // IntrusiveMpscQueue (the timer's requests, the net thread's commands):
 // producers push sequence-numbered nodes while the consumer pops, retrying
 // while maybe_nonempty(); every node once, in order per producer, and the
@@ -77,7 +78,8 @@ void run_queue_exactly_once(uint64_t n) {
       const auto deadline = Clock::now() + kGenerousTimeout;
       while (popped.load(std::memory_order_relaxed) < n && Clock::now() < deadline) {
         // A failed pop proves nothing (moodycamel): just try again.
-        const std::size_t k = c == 0 ? (queue->try_pop(&handle, got[0]) ? 1 : 0) : queue->try_pop_bulk(nullptr, got, 8);
+        const std::size_t k =
+            c == 0 ? (queue->try_pop(&handle, got[0]) ? 1 : 0) : queue->try_pop_bulk(nullptr, got, 8);
         if (k == 0) {
           std::this_thread::yield();
           continue;
